@@ -1,0 +1,93 @@
+/**
+ * @module errors
+ * Every failure a client can cause or see is one of these types. Domain code throws them;
+ * the HTTP layer maps them to a status and the `{"error":{"code","message"}}` body in one place
+ * (see http/error-handler.ts).
+ */
+
+export type ErrorCode =
+  | "invalid_request"
+  | "unauthorized"
+  | "not_found"
+  | "conflict"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "not_implemented"
+  | "not_ready"
+  | "timeout"
+  | "internal";
+
+const statusOf: Record<ErrorCode, number> = {
+  invalid_request: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  not_implemented: 501,
+  not_ready: 503,
+  timeout: 504,
+  internal: 500,
+};
+
+/** Base of every skiff error: a stable machine code and a message safe to show a client. */
+export class SkiffError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SkiffError";
+    this.code = code;
+    this.status = statusOf[code];
+  }
+}
+
+export class InvalidRequestError extends SkiffError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("invalid_request", message, options);
+  }
+}
+
+export class UnauthorizedError extends SkiffError {
+  constructor(message = "a valid bearer token is required") {
+    super("unauthorized", message);
+  }
+}
+
+export class NotFoundError extends SkiffError {
+  constructor(message: string) {
+    super("not_found", message);
+  }
+}
+
+export class ConflictError extends SkiffError {
+  constructor(message: string) {
+    super("conflict", message);
+  }
+}
+
+export class PayloadTooLargeError extends SkiffError {
+  constructor(limitBytes: number) {
+    super("payload_too_large", `request body is larger than the limit of ${limitBytes} bytes`);
+  }
+}
+
+export class UnsupportedMediaTypeError extends SkiffError {
+  constructor(expected: string, got: string | undefined) {
+    super("unsupported_media_type", `expected content type ${expected}, got ${got ?? "none"}`);
+  }
+}
+
+export class NotReadyError extends SkiffError {
+  constructor(message: string) {
+    super("not_ready", message);
+  }
+}
+
+/** A dependency (S3, a model runtime) failed; the message is kept generic for the client. */
+export class InternalError extends SkiffError {
+  constructor(message = "internal error", options?: ErrorOptions) {
+    super("internal", message, options);
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * @module http/access-log
+ * Writes exactly one JSON line per request when it ends: who asked what, the answer's status,
+ * how long it took, and for server errors the error with its stack (never sent to the client).
+ */
+import type { MiddlewareHandler } from "hono";
+import type { Logger } from "../logger.ts";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** Set by the error handler so the access log can report what went wrong. */
+    failure: Error;
+  }
+}
+
+export function accessLog(logger: Logger): MiddlewareHandler {
+  return async function accessLogMiddleware(c, next) {
+    const started = performance.now();
+    await next();
+    const status = c.res.status;
+    const line = {
+      requestId: c.get("requestId"),
+      method: c.req.method,
+      host: c.req.header("host"),
+      path: c.req.path,
+      route: c.req.routePath,
+      status,
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+    };
+    const failure = c.get("failure");
+    if (status >= 500) logger.error({ ...line, err: failure }, "request failed");
+    else if (failure !== undefined)
+      logger.info({ ...line, error: failure.message }, "request refused");
+    else logger.info(line, "request");
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * @module http/error-handler
+ * The one place where errors become HTTP answers: `{"error":{"code","message"}}` with the
+ * status of the error's type. Unknown errors become a generic 500; their details only reach the log.
+ */
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+import {
+  type ErrorCode,
+  InternalError,
+  InvalidRequestError,
+  NotFoundError,
+  SkiffError,
+} from "../errors.ts";
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+const codeOfStatus: Record<number, ErrorCode> = {
+  400: "invalid_request",
+  401: "unauthorized",
+  404: "not_found",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  501: "not_implemented",
+  503: "not_ready",
+  504: "timeout",
+};
+
+/** Turns anything thrown into a SkiffError; only SkiffErrors carry a client-facing message. */
+export function toSkiffError(error: unknown): SkiffError {
+  if (error instanceof SkiffError) return error;
+  if (error instanceof HTTPException) {
+    const code = codeOfStatus[error.status];
+    if (code !== undefined)
+      return new SkiffError(code, error.message || defaultMessage(code), { cause: error });
+  }
+  return new InternalError("internal error", { cause: error });
+}
+
+function defaultMessage(code: ErrorCode): string {
+  return code.replaceAll("_", " ");
+}
+
+export function errorResponse(c: Context, error: SkiffError): Response {
+  const body: ErrorBody = { error: { code: error.code, message: error.message } };
+  return c.json(body, error.status as ContentfulStatusCode);
+}
+
+export const handleError: ErrorHandler = (thrown, c) => {
+  const error = toSkiffError(thrown);
+  // Internal errors are logged with the original cause, which the client never sees.
+  c.set("failure", error.code === "internal" && thrown instanceof Error ? thrown : error);
+  return errorResponse(c, error);
+};
+
+export const handleNotFound: NotFoundHandler = (c) => {
+  const error = new NotFoundError(`no route for ${c.req.method} ${c.req.path}`);
+  c.set("failure", error);
+  return errorResponse(c, error);
+};
+
+/** Names each offending field, e.g. `body.instances[0].age: expected number`. */
+export function describeIssues(target: string, error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const where = [target, ...issue.path.map(String)].join(".");
+      return `${where}: ${issue.message}`;
+    })
+    .join("; ");
+}
+
+/** The validation hook every route uses: invalid input is a 400 naming the field. */
+export function rejectInvalid(
+  result: { success: true } | { success: false; error: z.ZodError; target: string },
+): void {
+  if (!result.success) throw new InvalidRequestError(describeIssues(result.target, result.error));
+}

@@ -1,0 +1,52 @@
+/**
+ * @module http/function-app
+ * Wraps a function's routes in the spine every function shares: request id, access log,
+ * metrics, JSON body limit, health and readiness, and the one error mapping. The routes answer
+ * both at `/` and under the function's own prefix, so no Ingress ever rewrites a path.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { type Env, Hono, type Schema } from "hono";
+import type { Logger } from "../logger.ts";
+import { accessLog } from "./access-log.ts";
+import { handleError, handleNotFound, rejectInvalid } from "./error-handler.ts";
+import { mountHealth, type Readiness } from "./health.ts";
+import { jsonBodyLimit } from "./json-body-limit.ts";
+import { type HttpMetrics, recordMetrics } from "./metrics.ts";
+import { requestId } from "./request-id.ts";
+
+/** A router whose schema failures become 400s naming the field. */
+export function createRoutes(): OpenAPIHono {
+  const routes = new OpenAPIHono({ defaultHook: (result) => rejectInvalid(result) });
+  routes.onError(handleError);
+  return routes;
+}
+
+export interface FunctionAppOptions {
+  /** The function's name, as it appears in logs and metrics. */
+  name: string;
+  /** Public path prefix on the API host, e.g. `/info`; the routes answer at `/` too. */
+  prefix?: string;
+  logger: Logger;
+  readiness: Readiness;
+  metrics?: HttpMetrics;
+  jsonBodyLimitBytes: number;
+  /** Answer /healthz and /readyz on the public port (Knative probes them there). Default true. */
+  publicHealth?: boolean;
+}
+
+export function createFunctionApp<E extends Env, S extends Schema, B extends string>(
+  routes: Hono<E, S, B>,
+  options: FunctionAppOptions,
+): Hono {
+  const app = new Hono();
+  app.use(requestId());
+  app.use(accessLog(options.logger));
+  if (options.metrics) app.use(recordMetrics(options.metrics, options.name));
+  app.use(jsonBodyLimit(options.jsonBodyLimitBytes));
+  app.onError(handleError);
+  app.notFound(handleNotFound);
+  if (options.publicHealth ?? true) mountHealth(app, options.readiness);
+  if (options.prefix) app.route(options.prefix, routes);
+  app.route("/", routes);
+  return app;
+}

@@ -1,0 +1,76 @@
+/**
+ * @module storage/model-catalogue
+ * Read side of the model registry: which models exist, their versions and aliases. A version
+ * exists once its model.json does (it is written last), so versions are found by that exact key.
+ */
+import { z } from "zod";
+import { byVersion, layout, NAME_PATTERN, versionOfKey } from "./layout.ts";
+import type { ObjectStore } from "./object-store.ts";
+
+export const aliasesSchema = z.record(z.string(), z.string());
+
+/** The parts of model.json the catalogue shows; the rest is kept as is. */
+const versionSummarySchema = z.looseObject({
+  task: z.string().optional(),
+  metrics: z.record(z.string(), z.number()).optional(),
+  createdAt: z.string().optional(),
+});
+
+export interface ModelVersionSummary {
+  version: string;
+  task: string | undefined;
+  metrics: Record<string, number>;
+  createdAt: string | undefined;
+}
+
+export interface ModelSummary {
+  name: string;
+  versions: ModelVersionSummary[];
+  aliases: Record<string, string>;
+  latest: string | undefined;
+}
+
+export async function listVersions(store: ObjectStore, model: string): Promise<string[]> {
+  const root = layout.modelRoot(model);
+  const versions: string[] = [];
+  for await (const object of store.list(root)) {
+    const version = versionOfKey(root, "model.json", object.key);
+    if (version !== undefined) versions.push(version);
+  }
+  return versions.sort(byVersion);
+}
+
+export async function readAliases(
+  store: ObjectStore,
+  model: string,
+): Promise<Record<string, string>> {
+  return (await store.getJson(layout.modelAliases(model), aliasesSchema)) ?? {};
+}
+
+async function describeModel(store: ObjectStore, name: string): Promise<ModelSummary> {
+  const [versions, aliases] = await Promise.all([
+    listVersions(store, name),
+    readAliases(store, name),
+  ]);
+  const summaries = await Promise.all(
+    versions.map(async (version): Promise<ModelVersionSummary> => {
+      const meta = await store.getJson(layout.modelMeta(name, version), versionSummarySchema);
+      return {
+        version,
+        task: meta?.task,
+        metrics: meta?.metrics ?? {},
+        createdAt: meta?.createdAt,
+      };
+    }),
+  );
+  return { name, versions: summaries, aliases, latest: versions.at(-1) };
+}
+
+/** Every model with at least one version, by name. */
+export async function listModels(store: ObjectStore): Promise<ModelSummary[]> {
+  const names = (await store.listChildren(layout.modelsRoot))
+    .filter((n) => NAME_PATTERN.test(n))
+    .sort();
+  const models = await Promise.all(names.map((name) => describeModel(store, name)));
+  return models.filter((m) => m.versions.length > 0);
+}

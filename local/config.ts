@@ -1,0 +1,18 @@
+/**
+ * @module local/config
+ * The settings of local mode (`npm start`).
+ */
+import { z } from "zod";
+import { baseEnv } from "../functions/lib/config.ts";
+
+export const localEnv = baseEnv.extend({
+  /** Where MinIO keeps its data and credentials; it survives restarts. */
+  SKIFF_DATA_DIR: z.string().min(1).default(".skiff"),
+  /** MinIO's port on 127.0.0.1; 0 picks a free one. */
+  SKIFF_MINIO_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  SKIFF_S3_BUCKET: z.string().min(3).default("skiff"),
+  /** Not-found and the drain timeout are tuned down: nothing long-running is in flight locally. */
+  SKIFF_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+export type LocalEnv = z.infer<typeof localEnv>;

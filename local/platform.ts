@@ -1,0 +1,113 @@
+/**
+ * @module local/platform
+ * The whole platform on one machine: a real MinIO server, every function in this process and
+ * a gateway on one port that routes like the chart's Ingress.
+ */
+import { resolve } from "node:path";
+import { createInfoApp } from "../functions/info/app.ts";
+import { parseEnv, storageEnv } from "../functions/lib/config.ts";
+import { Readiness } from "../functions/lib/http/health.ts";
+import { createMetrics } from "../functions/lib/http/metrics.ts";
+import { createLogger, type DestinationStream } from "../functions/lib/logger.ts";
+import { type FunctionName, onlyFunctions, serviceUrls } from "../functions/lib/routing.ts";
+import { startAdminServer, startHttpServer } from "../functions/lib/server.ts";
+import { ObjectStore } from "../functions/lib/storage/object-store.ts";
+import { createNotFoundApp } from "../functions/not-found/app.ts";
+import { freePort, startMinio } from "../minio/launcher.ts";
+import { ensureTool } from "../toolchain/tools.ts";
+import { routingTableFromChart } from "./chart-routes.ts";
+import type { LocalEnv } from "./config.ts";
+import { loadOrCreateCredentials } from "./credentials.ts";
+import { createGateway } from "./gateway.ts";
+
+export interface RunningPlatform {
+  url: string;
+  port: number;
+  adminPort: number;
+  minioEndpoint: string;
+  dataDir: string;
+  running: FunctionName[];
+  routes: ReturnType<typeof routingTableFromChart>;
+  close(): Promise<void>;
+}
+
+/** `destination` is shared by every function's logger, so one flush at exit covers them all. */
+export async function startPlatform(
+  env: LocalEnv,
+  destination: DestinationStream,
+): Promise<RunningPlatform> {
+  const loggerOf = (fn: string) => createLogger({ fn, level: env.SKIFF_LOG_LEVEL, destination });
+  const logger = loggerOf("gateway");
+  const minioLogger = loggerOf("minio");
+  const dataDir = resolve(env.SKIFF_DATA_DIR);
+  const minioBinary = await ensureTool("minio");
+  const credentials = loadOrCreateCredentials(dataDir);
+  const minio = await startMinio({
+    binary: minioBinary,
+    dataDir: resolve(dataDir, "minio"),
+    port: env.SKIFF_MINIO_PORT,
+    accessKey: credentials.accessKey,
+    secretKey: credentials.secretKey,
+    onOutput: (line) => minioLogger.warn(line),
+  });
+  try {
+    const storage = parseEnv(storageEnv, {
+      SKIFF_S3_ENDPOINT: minio.endpoint,
+      SKIFF_S3_BUCKET: env.SKIFF_S3_BUCKET,
+      SKIFF_S3_ACCESS_KEY_ID: credentials.accessKey,
+      SKIFF_S3_SECRET_ACCESS_KEY: credentials.secretKey,
+    });
+    const store = ObjectStore.fromEnv(storage);
+    await store.ensureBucket();
+
+    const running: FunctionName[] = ["info"];
+    const routes = onlyFunctions(routingTableFromChart(), new Set(running));
+    const metrics = createMetrics();
+    const readiness = new Readiness();
+    const common = { metrics, readiness, jsonBodyLimitBytes: env.SKIFF_JSON_BODY_LIMIT };
+
+    // The port is fixed before the functions are built, since info lists URLs that contain it.
+    const port = env.PORT || (await freePort());
+    const url = `http://localhost:${port}`;
+    const apiHost = routes[0]?.host;
+    const info = createInfoApp({
+      ...common,
+      logger: loggerOf("info"),
+      store,
+      // Locally the API host is localhost, so its URLs point here; other hosts keep their names.
+      serviceUrls: serviceUrls(routes, (host) => (host === apiHost ? url : `http://${host}`)),
+    });
+    const notFound = createNotFoundApp({ ...common, logger: loggerOf("not-found"), routes });
+    const gateway = createGateway(routes, { info }, notFound);
+    const server = await startHttpServer({
+      fetch: gateway,
+      port,
+      logger,
+      readiness,
+      drainTimeoutMs: env.SKIFF_DRAIN_TIMEOUT_MS,
+    });
+    const admin = await startAdminServer({
+      registry: metrics.registry,
+      readiness,
+      port: env.SKIFF_ADMIN_PORT,
+    });
+
+    return {
+      url,
+      port: server.port,
+      adminPort: admin.port,
+      minioEndpoint: minio.endpoint,
+      dataDir,
+      running,
+      routes,
+      close: async () => {
+        await server.close();
+        await admin.close();
+        await minio.stop();
+      },
+    };
+  } catch (error) {
+    await minio.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,104 @@
+import type { IService as IKnativeService } from "@kubernetes-models/knative/serving.knative.dev/v1/Service";
+import { describe, expect, it } from "vitest";
+import { envByName, findObject, KSVC, NAMES, only, renderChart, type ValueSet } from "./render.ts";
+
+async function renderInfo(values: ValueSet = {}) {
+  const ksvc = findObject<IKnativeService>(await renderChart(values), KSVC, NAMES.info);
+  const template = ksvc.spec?.template;
+  const container = only(template?.spec?.containers, "info container");
+  return { ksvc, template, container, env: envByName(container.env) };
+}
+
+describe("info Knative Service", { timeout: 60_000 }, () => {
+  it("puts autoscaling annotations only on the revision template, as strings", async () => {
+    const { ksvc, template } = await renderInfo();
+    const onService = Object.keys(ksvc.metadata?.annotations ?? {});
+    expect(onService.filter((key) => key.startsWith("autoscaling.knative.dev/"))).toEqual([]);
+    expect(template?.metadata?.annotations).toMatchObject({
+      "autoscaling.knative.dev/class": "kpa.autoscaling.knative.dev",
+      "autoscaling.knative.dev/metric": "concurrency",
+      "autoscaling.knative.dev/target": "100",
+      "autoscaling.knative.dev/min-scale": "0",
+      "autoscaling.knative.dev/max-scale": "10",
+      "autoscaling.knative.dev/initial-scale": "1",
+      "autoscaling.knative.dev/scale-down-delay": "0s",
+    });
+  });
+
+  it("takes the scaling knobs from values", async () => {
+    const { template } = await renderInfo({
+      "info.autoscaling.minScale": 1,
+      "info.containerConcurrency": 8,
+      "info.timeoutSeconds": 120,
+    });
+    expect(template?.metadata?.annotations?.["autoscaling.knative.dev/min-scale"]).toBe("1");
+    expect(template?.spec?.containerConcurrency).toBe(8);
+    expect(template?.spec?.timeoutSeconds).toBe(120);
+  });
+
+  it("is cluster-local through a label, never an annotation", async () => {
+    const { ksvc, template } = await renderInfo();
+    expect(ksvc.metadata?.labels?.["networking.knative.dev/visibility"]).toBe("cluster-local");
+    expect(template?.metadata?.annotations).not.toHaveProperty("networking.knative.dev/visibility");
+  });
+
+  it("exposes one http1 port and leaves PORT to Knative", async () => {
+    const { container, env } = await renderInfo();
+    expect(container.ports).toEqual([{ name: "http1", containerPort: 8080 }]);
+    for (const reserved of ["PORT", "K_SERVICE", "K_CONFIGURATION", "K_REVISION"]) {
+      expect(env.has(reserved), reserved).toBe(false);
+    }
+    expect(container.command).toEqual(["node", "functions/info/main.ts"]);
+    expect(container.readinessProbe?.httpGet?.path).toBe("/readyz");
+    expect(container.livenessProbe?.httpGet?.path).toBe("/healthz");
+  });
+
+  it("reads S3 credentials from the named Secret, never from literal values", async () => {
+    const { env } = await renderInfo({
+      "s3.credentialsSecret": { name: "ml-s3", accessKeyIdKey: "user", secretAccessKeyKey: "pass" },
+    });
+    expect(env.get("SKIFF_S3_ACCESS_KEY_ID")).toEqual({
+      name: "SKIFF_S3_ACCESS_KEY_ID",
+      valueFrom: { secretKeyRef: { name: "ml-s3", key: "user" } },
+    });
+    expect(env.get("SKIFF_S3_SECRET_ACCESS_KEY")).toEqual({
+      name: "SKIFF_S3_SECRET_ACCESS_KEY",
+      valueFrom: { secretKeyRef: { name: "ml-s3", key: "pass" } },
+    });
+    expect(env.get("SKIFF_S3_ENDPOINT")?.value).toBe("http://minio:9000");
+    expect(env.get("SKIFF_S3_REGION")?.value).toBe("us-east-1");
+    expect(env.get("SKIFF_S3_BUCKET")?.value).toBe("skiff");
+    expect(env.get("SKIFF_LOG_LEVEL")?.value).toBe("info");
+  });
+
+  it("lists the public URLs of enabled functions, https where the host has TLS", async () => {
+    const plain = await renderInfo();
+    expect(JSON.parse(plain.env.get("SKIFF_SERVICE_URLS")?.value ?? "")).toEqual({
+      info: ["http://ml-system-service-api.com/info", "http://ml-info-service.com/"],
+    });
+    const tls = await renderInfo({
+      "ingress.tls": [{ secretName: "api-tls", hosts: ["ml-system-service-api.com"] }],
+    });
+    expect(JSON.parse(tls.env.get("SKIFF_SERVICE_URLS")?.value ?? "")).toEqual({
+      info: ["https://ml-system-service-api.com/info", "http://ml-info-service.com/"],
+    });
+  });
+
+  it("runs hardened with container-level settings only (no Knative feature flags needed)", async () => {
+    const { template, container } = await renderInfo();
+    expect(template?.spec?.automountServiceAccountToken).toBe(false);
+    expect(template?.spec).not.toHaveProperty("securityContext");
+    expect(container.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(container.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
+    expect(template?.spec?.volumes).toEqual([{ name: "tmp", emptyDir: {} }]);
+    expect(container.resources?.limits).toHaveProperty("memory");
+    expect(container.resources?.requests).toHaveProperty("cpu");
+  });
+});

@@ -1,0 +1,69 @@
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import type { IService } from "kubernetes-models/v1/Service";
+import { describe, expect, it } from "vitest";
+import {
+  DEPLOYMENT,
+  envByName,
+  findObject,
+  NAMES,
+  only,
+  PDB,
+  renderChart,
+  SERVICE,
+  typeOf,
+} from "./render.ts";
+
+describe("not-found default backend", { timeout: 60_000 }, () => {
+  it("is an always-on hardened Deployment behind a ClusterIP Service on port 80", async () => {
+    const objects = await renderChart();
+    const deployment = findObject<IDeployment>(objects, DEPLOYMENT, NAMES.notFound);
+    const pod = deployment.spec?.template.spec;
+    const container = only(pod?.containers, "not-found container");
+    expect(deployment.spec?.replicas).toBe(1);
+    expect(container.command).toEqual(["node", "functions/not-found/main.ts"]);
+    expect(envByName(container.env).get("PORT")?.value).toBe("8080");
+    expect(container.livenessProbe?.httpGet?.path).toBe("/healthz");
+    expect(container.readinessProbe?.httpGet?.path).toBe("/readyz");
+    // not-found answers 404 on every public path, so it is probed on its admin port.
+    expect(container.livenessProbe?.httpGet?.port).toBe("admin");
+    expect(container.readinessProbe?.httpGet?.port).toBe("admin");
+    expect(container.ports?.find((p) => p.name === "admin")?.containerPort).toBe(9464);
+    expect(pod?.automountServiceAccountToken).toBe(false);
+    expect(pod?.securityContext).toMatchObject({ runAsNonRoot: true });
+    expect(container.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(container.resources?.limits).toHaveProperty("memory");
+
+    const service = findObject<IService>(objects, SERVICE, NAMES.notFound);
+    expect(service.spec?.type).toBe("ClusterIP");
+    expect(service.spec?.ports).toEqual([
+      { name: "http", port: 80, targetPort: "http", protocol: "TCP" },
+    ]);
+    expect(service.spec?.selector).toEqual(deployment.spec?.selector.matchLabels);
+    expect(objects.filter((o) => typeOf(o) === PDB)).toEqual([]);
+  });
+
+  it("knows the routes actually served: enabled functions' paths only", async () => {
+    const deployment = findObject<IDeployment>(await renderChart(), DEPLOYMENT, NAMES.notFound);
+    const container = only(deployment.spec?.template.spec?.containers, "not-found container");
+    const routes: unknown = JSON.parse(envByName(container.env).get("SKIFF_ROUTES")?.value ?? "");
+    expect(routes).toEqual([
+      { host: "ml-system-service-api.com", paths: [{ path: "/info", function: "info" }] },
+      { host: "ml-info-service.com", paths: [{ path: "/", function: "info" }] },
+    ]);
+  });
+
+  it("gets a PodDisruptionBudget once it has more than one replica", async () => {
+    const objects = await renderChart({ "notFound.replicas": 2 });
+    const deployment = findObject<IDeployment>(objects, DEPLOYMENT, NAMES.notFound);
+    const pdb = findObject<IPodDisruptionBudget>(objects, PDB, NAMES.notFound);
+    expect(deployment.spec?.replicas).toBe(2);
+    expect(pdb.spec?.minAvailable).toBe(1);
+    expect(pdb.spec?.selector?.matchLabels).toEqual(deployment.spec?.selector.matchLabels);
+  });
+});

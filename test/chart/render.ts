@@ -1,0 +1,86 @@
+import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
+import { helm } from "./helm.ts";
+
+export const CHART_DIR = fileURLToPath(new URL("../../chart", import.meta.url));
+export const RELEASE = "demo";
+export const NAMESPACE = "ml";
+
+/** Value overrides by dotted path; each is passed whole with --set-json. */
+export type ValueSet = Record<string, unknown>;
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [field: string]: unknown;
+}
+
+export function valueArgs(values: ValueSet): string[] {
+  return Object.entries(values).flatMap(([path, value]) => [
+    "--set-json",
+    `${path}=${JSON.stringify(value)}`,
+  ]);
+}
+
+/** `helm template` of the chart, parsed into objects (empty documents dropped). */
+export async function renderChart(values: ValueSet = {}): Promise<K8sObject[]> {
+  const stdout = await helm([
+    "template",
+    RELEASE,
+    CHART_DIR,
+    "--namespace",
+    NAMESPACE,
+    ...valueArgs(values),
+  ]);
+  const objects: K8sObject[] = [];
+  for (const doc of parseAllDocuments(stdout)) {
+    if (doc.errors.length > 0) throw new Error(`unparsable helm output: ${doc.errors[0]?.message}`);
+    const object: unknown = doc.toJS();
+    if (object != null) objects.push(object as K8sObject);
+  }
+  return objects;
+}
+
+/** `apiVersion/kind`, e.g. "serving.knative.dev/v1/Service". */
+export function typeOf(object: K8sObject): string {
+  return `${object.apiVersion}/${object.kind}`;
+}
+
+export function describe(object: K8sObject): string {
+  return `${typeOf(object)} ${object.metadata.name}`;
+}
+
+/** The one object of that type and name, typed by the caller (validateObject checks the shape). */
+export function findObject<T>(objects: readonly K8sObject[], type: string, name: string): T {
+  const found = objects.find((o) => typeOf(o) === type && o.metadata.name === name);
+  if (!found) throw new Error(`no ${type} ${name} among: ${objects.map(describe).join(", ")}`);
+  return found as unknown as T;
+}
+
+/** Object names the chart gives release RELEASE. */
+export const NAMES = {
+  fullname: `${RELEASE}-skiff`,
+  info: `${RELEASE}-skiff-info`,
+  notFound: `${RELEASE}-skiff-not-found`,
+} as const;
+
+export const KSVC = "serving.knative.dev/v1/Service";
+export const SERVICE = "v1/Service";
+export const DEPLOYMENT = "apps/v1/Deployment";
+export const INGRESS = "networking.k8s.io/v1/Ingress";
+export const PDB = "policy/v1/PodDisruptionBudget";
+
+/** The single element of a list, failing loudly when there are none or several. */
+export function only<T>(items: readonly T[] | undefined, what: string): T {
+  if (items?.length !== 1)
+    throw new Error(`expected exactly one ${what}, got ${items?.length ?? 0}`);
+  return items[0] as T;
+}
+
+/** A container's env entries by name. */
+export function envByName<E extends { name: string }>(
+  env: readonly E[] | undefined,
+): Map<string, E> {
+  return new Map((env ?? []).map((entry) => [entry.name, entry]));
+}

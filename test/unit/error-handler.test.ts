@@ -1,0 +1,122 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { describe, expect, it } from "vitest";
+import { ConflictError, InvalidRequestError, NotReadyError } from "../../functions/lib/errors.ts";
+import { createFunctionApp, createRoutes } from "../../functions/lib/http/function-app.ts";
+import { Readiness } from "../../functions/lib/http/health.ts";
+import { capturedLogger } from "../support/logs.ts";
+
+function appThrowing(error: unknown) {
+  const { logger, lines } = capturedLogger();
+  const routes = createRoutes();
+  routes.get("/boom", () => {
+    throw error;
+  });
+  routes.openapi(
+    createRoute({
+      method: "post",
+      path: "/things",
+      request: {
+        body: {
+          content: {
+            "application/json": { schema: z.object({ name: z.string(), count: z.number().int() }) },
+          },
+        },
+      },
+      responses: { 200: { description: "ok" } },
+    }),
+    (c) => c.json({ ok: true }, 200),
+  );
+  const readiness = new Readiness();
+  readiness.markStarted();
+  const app = createFunctionApp(routes, {
+    name: "test",
+    prefix: "/test",
+    logger,
+    readiness,
+    jsonBodyLimitBytes: 64,
+  });
+  return { app, lines };
+}
+
+describe("error mapping", () => {
+  it.each([
+    [new InvalidRequestError("bad age"), 400, "invalid_request", "bad age"],
+    [new ConflictError("taken"), 409, "conflict", "taken"],
+    [new NotReadyError("loading"), 503, "not_ready", "loading"],
+    [new HTTPException(401, { message: "who are you" }), 401, "unauthorized", "who are you"],
+  ])("maps %s to its status and body", async (error, status, code, message) => {
+    const { app } = appThrowing(error);
+    for (const path of ["/boom", "/test/boom"]) {
+      const res = await app.request(path);
+      expect(res.status).toBe(status);
+      expect(await res.json()).toEqual({ error: { code, message } });
+    }
+  });
+
+  it("hides the details of an unexpected error and logs them with the stack", async () => {
+    const { app, lines } = appThrowing(new TypeError("secret internals at /srv/x.ts"));
+    const res = await app.request("/boom");
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual({ error: { code: "internal", message: "internal error" } });
+    expect(text).not.toContain("secret");
+    expect(text).not.toContain("TypeError");
+    const line = lines().find((l) => l.status === 500);
+    expect(line?.level).toBe("error");
+    expect(JSON.stringify(line?.err)).toContain("secret internals");
+  });
+
+  it("answers an unknown route with 404 in the same shape", async () => {
+    const { app } = appThrowing(new Error("unused"));
+    const res = await app.request("/nowhere");
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({
+      error: { code: "not_found", message: "no route for GET /nowhere" },
+    });
+  });
+
+  it("names the offending field of an invalid body", async () => {
+    const { app, lines } = appThrowing(new Error("unused"));
+    const res = await app.request("/things", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "x", count: 1.5 }),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("invalid_request");
+    expect(body.error.message).toMatch(/^json\.count: /);
+    // Client errors are logged at info, without a stack.
+    const line = lines().find((l) => l.status === 400);
+    expect(line?.level).toBe("info");
+    expect(line?.err).toBeUndefined();
+  });
+
+  it("refuses malformed JSON with 400", async () => {
+    const { app } = appThrowing(new Error("unused"));
+    const res = await app.request("/things", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{nope",
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("invalid_request");
+  });
+
+  it("refuses a JSON body over the limit with 413", async () => {
+    const { app } = appThrowing(new Error("unused"));
+    const res = await app.request("/things", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "x".repeat(200), count: 1 }),
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({
+      error: {
+        code: "payload_too_large",
+        message: "request body is larger than the limit of 64 bytes",
+      },
+    });
+  });
+});
