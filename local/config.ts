@@ -4,8 +4,9 @@
  */
 import { z } from "zod";
 import { baseEnv } from "../functions/lib/config.ts";
+import { serveSettings } from "../functions/serve/config.ts";
 
-export const localEnv = baseEnv.extend({
+export const localEnv = baseEnv.extend(serveSettings.shape).extend({
   /** Where MinIO keeps its data and credentials; it survives restarts. */
   SKIFF_DATA_DIR: z.string().min(1).default(".skiff"),
   /** MinIO's port on 127.0.0.1; 0 picks a free one. */

@@ -5,14 +5,17 @@
  */
 import { resolve } from "node:path";
 import { createInfoApp } from "../functions/info/app.ts";
+import { documentsOf } from "../functions/info/documents.ts";
 import { parseEnv, storageEnv } from "../functions/lib/config.ts";
 import { Readiness } from "../functions/lib/http/health.ts";
 import { createMetrics } from "../functions/lib/http/metrics.ts";
 import { createLogger, type DestinationStream } from "../functions/lib/logger.ts";
 import { type FunctionName, onlyFunctions, serviceUrls } from "../functions/lib/routing.ts";
-import { startAdminServer, startHttpServer } from "../functions/lib/server.ts";
+import { runHooks, startAdminServer, startHttpServer } from "../functions/lib/server.ts";
 import { ObjectStore } from "../functions/lib/storage/object-store.ts";
 import { createNotFoundApp } from "../functions/not-found/app.ts";
+import { createServeApp } from "../functions/serve/app.ts";
+import { setUpServe } from "../functions/serve/setup.ts";
 import { freePort, startMinio } from "../minio/launcher.ts";
 import { ensureTool } from "../toolchain/tools.ts";
 import { routingTableFromChart } from "./chart-routes.ts";
@@ -60,7 +63,7 @@ export async function startPlatform(
     const store = ObjectStore.fromEnv(storage);
     await store.ensureBucket();
 
-    const running: FunctionName[] = ["info"];
+    const running: FunctionName[] = ["info", "serve"];
     const routes = onlyFunctions(routingTableFromChart(), new Set(running));
     const metrics = createMetrics();
     const readiness = new Readiness();
@@ -76,9 +79,17 @@ export async function startPlatform(
       store,
       // Locally the API host is localhost, so its URLs point here; other hosts keep their names.
       serviceUrls: serviceUrls(routes, (host) => (host === apiHost ? url : `http://${host}`)),
+      otherDocuments: () => documentsOf(running),
+    });
+    const serveDeps = { metrics, readiness, logger: loggerOf("serve") };
+    const serveParts = setUpServe({ ...env, ...storage }, store, serveDeps);
+    const serve = createServeApp({
+      ...serveDeps,
+      context: serveParts.context,
+      jsonBodyLimitBytes: env.SKIFF_JSON_BODY_LIMIT,
     });
     const notFound = createNotFoundApp({ ...common, logger: loggerOf("not-found"), routes });
-    const gateway = createGateway(routes, { info }, notFound);
+    const gateway = createGateway(routes, { info, serve }, notFound);
     const server = await startHttpServer({
       fetch: gateway,
       port,
@@ -102,6 +113,7 @@ export async function startPlatform(
       routes,
       close: async () => {
         await server.close();
+        await runHooks(serveParts.shutdownHooks, logger);
         await admin.close();
         await minio.stop();
       },

@@ -65,10 +65,16 @@ export const handleNotFound: NotFoundHandler = (c) => {
 };
 
 /** Names each offending field, e.g. `body.instances[0].age: expected number`. */
-export function describeIssues(target: string, error: z.ZodError): string {
+export function describeIssues(
+  target: string,
+  error: { issues: readonly z.core.$ZodIssue[] },
+): string {
   return error.issues
     .map((issue) => {
       const where = [target, ...issue.path.map(String)].join(".");
+      // A union says only "Invalid input"; its first branch's issues say which field is wrong.
+      const [branch] = issue.code === "invalid_union" ? issue.errors : [];
+      if (branch && branch.length > 0) return describeIssues(where, { issues: branch });
       return `${where}: ${issue.message}`;
     })
     .join("; ");

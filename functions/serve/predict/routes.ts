@@ -1,0 +1,67 @@
+/**
+ * @module serve/predict/routes
+ * `POST /models/{name}/predict`: named features in, labels and probabilities (or values) out.
+ */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { InvalidRequestError } from "../../lib/errors.ts";
+import { toSkiffError } from "../../lib/http/error-handler.ts";
+import { outputNamesOf, type ServeContext } from "../context.ts";
+import { serverTiming } from "../timing.ts";
+import { decodeOutputs } from "./decode.ts";
+import { predictRoute } from "./definitions.ts";
+import { encodeInstances } from "./encode.ts";
+import { planFor } from "./plan.ts";
+
+export function mountPredict(routes: OpenAPIHono, ctx: ServeContext): void {
+  routes.openapi(predictRoute, async (c) => {
+    const started = performance.now();
+    const { name } = c.req.valid("param");
+    const { version } = c.req.valid("query");
+    const body = c.req.valid("json");
+    const single = !("instances" in body && Array.isArray(body.instances));
+    const instances: unknown[] = single ? [body] : (body.instances as unknown[]);
+    if (instances.length > ctx.maxBatch) {
+      throw new InvalidRequestError(
+        `instances has ${instances.length} items; at most ${ctx.maxBatch} are allowed`,
+      );
+    }
+    const { model, loadMs } = await ctx.registry.get(name, version);
+    const record = {
+      requestId: c.get("requestId"),
+      time: new Date().toISOString(),
+      model: model.name,
+      version: model.version,
+      api: "predict" as const,
+      inputs: instances,
+    };
+    try {
+      const plan = planFor(model);
+      const feeds = encodeInstances(plan, instances, single);
+      const inferStarted = performance.now();
+      const outputs = await model.run(feeds, outputNamesOf(plan.output));
+      const inferMs = performance.now() - inferStarted;
+      const predictions = decodeOutputs(plan.output, outputs, instances.length);
+      ctx.metrics.inference.observe({ model: model.name, version: model.version }, inferMs / 1000);
+      c.header("Server-Timing", serverTiming(loadMs, inferMs));
+      ctx.log?.append({
+        ...record,
+        status: 200,
+        latencyMs: performance.now() - started,
+        outputs: predictions,
+      });
+      const answer = single
+        ? { model: model.name, version: model.version, ...predictions[0] }
+        : { model: model.name, version: model.version, predictions };
+      return c.json(answer, 200);
+    } catch (error) {
+      const failure = toSkiffError(error);
+      ctx.log?.append({
+        ...record,
+        status: failure.status,
+        latencyMs: performance.now() - started,
+        error: failure.message,
+      });
+      throw error;
+    }
+  });
+}

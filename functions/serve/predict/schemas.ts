@@ -1,0 +1,48 @@
+/**
+ * @module serve/predict/schemas
+ * Request and response shapes of named-feature prediction; the OpenAPI document comes from them.
+ */
+import { z } from "@hono/zod-openapi";
+import { NAME_PATTERN } from "../../lib/storage/layout.ts";
+
+// Values are checked against the model's features in encode.ts, which names the exact field.
+const instance = z.record(z.string(), z.unknown()).openapi({
+  example: { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
+});
+
+export const PredictParams = z.object({
+  name: z
+    .string()
+    .regex(NAME_PATTERN, "must be a model name")
+    .openapi({ param: { name: "name", in: "path" }, example: "iris" }),
+});
+
+export const PredictQuery = z.object({
+  version: z
+    .string()
+    .optional()
+    .openapi({
+      param: { name: "version", in: "query" },
+      description: "Pin a version; default: the production alias, else the newest",
+    }),
+});
+
+export const PredictBody = instance.openapi("PredictRequest", {
+  description: 'One instance of named features, or {"instances": [...]} for a batch',
+});
+
+const prediction = z.object({
+  label: z.union([z.string(), z.number()]).optional().openapi({ example: "setosa" }),
+  probability: z.number().optional().openapi({ example: 0.97 }),
+  probabilities: z.record(z.string(), z.number()).optional(),
+  value: z.number().optional(),
+});
+
+export const PredictResponse = z
+  .object({
+    model: z.string().openapi({ example: "iris" }),
+    version: z.string().openapi({ example: "3" }),
+    predictions: z.array(prediction).optional(),
+  })
+  .extend(prediction.shape)
+  .openapi("PredictResponse");

@@ -1,0 +1,194 @@
+/**
+ * @module serve/prediction-log
+ * Every prediction call, kept as NDJSON in storage. Records are buffered in memory and written
+ * in batches (by count or age), off the request path. When storage is unreachable the batch is
+ * retried with backoff; the buffer is bounded, and records past the bound are dropped, counted
+ * and warned about, never allowed to grow memory without limit. `close()` flushes what is left,
+ * which is what SIGTERM runs before the process exits.
+ */
+import { randomBytes } from "node:crypto";
+import type { Logger } from "../lib/logger.ts";
+import { layout } from "../lib/storage/layout.ts";
+import type { ObjectStore } from "../lib/storage/object-store.ts";
+import type { ServeMetrics } from "./metrics.ts";
+
+export interface PredictionRecord {
+  requestId: string;
+  time: string;
+  model: string;
+  version: string;
+  api: "predict" | "v2";
+  status: number;
+  latencyMs: number;
+  inputs: unknown;
+  outputs?: unknown;
+  error?: string;
+}
+
+export interface PredictionLogOptions {
+  store: ObjectStore;
+  logger: Logger;
+  metrics: ServeMetrics;
+  batchSize: number;
+  maxAgeMs: number;
+  maxBuffered: number;
+  /** First retry delay after a failed write; doubles up to `maxBackoffMs`. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export class PredictionLog {
+  readonly #options: PredictionLogOptions;
+  #buffer: PredictionRecord[] = [];
+  #oldestAt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #writing: Promise<void> | undefined;
+  #failures = 0;
+  #dropped = 0;
+  #closed = false;
+
+  constructor(options: PredictionLogOptions) {
+    this.#options = options;
+  }
+
+  /** Records waiting to be written. */
+  get pending(): number {
+    return this.#buffer.length;
+  }
+
+  /** Cheap and synchronous: the request never waits for storage. */
+  append(record: PredictionRecord): void {
+    if (this.#buffer.length >= this.#options.maxBuffered) {
+      this.#dropped++;
+      this.#options.metrics.logRecords.inc({ outcome: "dropped" });
+      // One warning per burst, not one per dropped record.
+      if (this.#dropped === 1) {
+        this.#options.logger.warn(
+          { maxBuffered: this.#options.maxBuffered },
+          "prediction log buffer is full; dropping records until storage catches up",
+        );
+      }
+      return;
+    }
+    if (this.#buffer.length === 0) this.#oldestAt = Date.now();
+    this.#buffer.push(record);
+    if (this.#buffer.length >= this.#options.batchSize) this.#kick(0);
+    else this.#kick(this.#options.maxAgeMs);
+  }
+
+  /** Writes everything buffered now; resolves when it is in storage (or the write failed). */
+  async flush(): Promise<void> {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    while (this.#writing) await this.#writing;
+    if (this.#buffer.length === 0) return;
+    this.#writing = this.#writeBatch().finally(() => {
+      this.#writing = undefined;
+    });
+    await this.#writing;
+  }
+
+  /**
+   * Flushes until the buffer is empty, retrying failed writes, for at most `deadlineMs`. Records
+   * still unwritten then are reported as dropped.
+   */
+  async close(deadlineMs = 20_000): Promise<void> {
+    this.#closed = true;
+    const deadline = Date.now() + deadlineMs;
+    while (this.#buffer.length > 0 && Date.now() < deadline) {
+      const before = this.#failures;
+      await this.flush();
+      if (this.#failures > before)
+        await sleep(Math.min(this.#backoff(), Math.max(0, deadline - Date.now())));
+    }
+    if (this.#buffer.length > 0) {
+      this.#options.metrics.logRecords.inc({ outcome: "dropped" }, this.#buffer.length);
+      this.#options.logger.error(
+        { records: this.#buffer.length },
+        "prediction log records lost at shutdown",
+      );
+      this.#buffer = [];
+    }
+  }
+
+  #kick(delayMs: number): void {
+    if (this.#closed) return;
+    if (this.#timer !== undefined) {
+      if (delayMs > 0) return;
+      clearTimeout(this.#timer);
+    }
+    const age = Date.now() - this.#oldestAt;
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.flush().then(
+          () => {
+            if (this.#buffer.length > 0)
+              this.#kick(this.#failures > 0 ? this.#backoff() : this.#options.maxAgeMs);
+          },
+          () => {},
+        );
+      },
+      delayMs === 0 ? 0 : Math.max(0, delayMs - age),
+    );
+    this.#timer.unref();
+  }
+
+  #backoff(): number {
+    const base = this.#options.backoffMs ?? 500;
+    return Math.min(
+      this.#options.maxBackoffMs ?? 30_000,
+      base * 2 ** Math.max(0, this.#failures - 1),
+    );
+  }
+
+  /** Takes the buffer, writes one object per model and day, and puts back what failed. */
+  async #writeBatch(): Promise<void> {
+    const batch = this.#buffer;
+    this.#buffer = [];
+    const groups = new Map<string, PredictionRecord[]>();
+    const file = `${new Date().toISOString().replace(/[:.]/g, "")}-${randomBytes(6).toString("hex")}`;
+    for (const record of batch) {
+      const k = layout.predictionLog(record.model, new Date(record.time), file);
+      const group = groups.get(k);
+      if (group) group.push(record);
+      else groups.set(k, [record]);
+    }
+    const failed: PredictionRecord[] = [];
+    await Promise.all(
+      [...groups].map(async ([k, records]) => {
+        const body = `${records.map((r) => JSON.stringify(r)).join("\n")}\n`;
+        try {
+          await this.#options.store.putBytes(k, body, "application/x-ndjson");
+          this.#options.metrics.logRecords.inc({ outcome: "written" }, records.length);
+        } catch (error) {
+          failed.push(...records);
+          this.#options.logger.warn(
+            { err: error, records: records.length },
+            "prediction log write failed; will retry",
+          );
+        }
+      }),
+    );
+    if (failed.length === 0) {
+      this.#failures = 0;
+      this.#dropped = 0;
+      return;
+    }
+    this.#failures++;
+    // Put the failed records back in front, within the bound; what does not fit is dropped.
+    const room = Math.max(0, this.#options.maxBuffered - this.#buffer.length);
+    const kept = failed.slice(0, room);
+    if (failed.length > kept.length) {
+      this.#options.metrics.logRecords.inc({ outcome: "dropped" }, failed.length - kept.length);
+    }
+    this.#buffer = [...kept, ...this.#buffer];
+    this.#oldestAt = Date.now();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,111 @@
+/**
+ * @module serve/runtime/onnx-model
+ * One loaded model: an onnxruntime session plus what it takes and answers. Graphs whose outputs
+ * are not tensors (scikit-learn's ZipMap) are rewritten first, because onnxruntime-node cannot
+ * return such outputs at all.
+ */
+import * as ort from "onnxruntime-node";
+import type { ModelRecord } from "../../lib/storage/model-record.ts";
+import type { StoredModel } from "../../lib/storage/model-repository.ts";
+import { rewriteToTensorOutputs } from "./tensor-outputs.ts";
+
+export interface TensorSpec {
+  name: string;
+  type: ort.Tensor.Type;
+  /** -1 marks a dynamic dimension. */
+  shape: number[];
+}
+
+function specsOf(
+  metadata: readonly ort.InferenceSession.ValueMetadata[],
+  what: string,
+): TensorSpec[] {
+  return metadata.map((m) => {
+    if (!m.isTensor) throw new Error(`${what} ${m.name} is not a tensor`);
+    return {
+      name: m.name,
+      type: m.type,
+      shape: m.shape.map((d) => (typeof d === "number" && d >= 0 ? d : -1)),
+    };
+  });
+}
+
+export class OnnxModel {
+  readonly name: string;
+  readonly version: string;
+  readonly record: ModelRecord;
+  readonly inputs: TensorSpec[];
+  readonly outputs: TensorSpec[];
+  /** What skiff changed in the graph to serve it, in words (empty when nothing). */
+  readonly changes: string[];
+  readonly sizeBytes: number;
+  readonly #session: ort.InferenceSession;
+  #inFlight = 0;
+  #retired = false;
+  #released = false;
+
+  private constructor(
+    stored: StoredModel,
+    session: ort.InferenceSession,
+    changes: string[],
+    sizeBytes: number,
+  ) {
+    this.name = stored.name;
+    this.version = stored.version;
+    this.record = stored.record;
+    this.#session = session;
+    this.changes = changes;
+    this.sizeBytes = sizeBytes;
+    this.inputs = specsOf(session.inputMetadata, "input");
+    this.outputs = specsOf(session.outputMetadata, "output");
+  }
+
+  static async load(stored: StoredModel): Promise<OnnxModel> {
+    const { bytes, changes } = rewriteToTensorOutputs(stored.onnx);
+    const session = await ort.InferenceSession.create(bytes, {
+      // Small tabular models: a thread pool costs more in hand-offs than it saves.
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      executionMode: "sequential",
+      graphOptimizationLevel: "all",
+    });
+    return new OnnxModel(stored, session, changes, bytes.byteLength);
+  }
+
+  input(name: string): TensorSpec | undefined {
+    return this.inputs.find((i) => i.name === name);
+  }
+
+  output(name: string): TensorSpec | undefined {
+    return this.outputs.find((o) => o.name === name);
+  }
+
+  async run(
+    feeds: Record<string, ort.Tensor>,
+    outputNames?: readonly string[],
+  ): Promise<Record<string, ort.Tensor>> {
+    this.#inFlight++;
+    try {
+      return await this.#session.run(feeds, outputNames ?? this.#session.outputNames);
+    } finally {
+      this.#inFlight--;
+      if (this.#retired && this.#inFlight === 0) void this.#release();
+    }
+  }
+
+  /** Frees the session once the runs still using it have finished. */
+  retire(): void {
+    this.#retired = true;
+    if (this.#inFlight === 0) void this.#release();
+  }
+
+  async #release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    try {
+      await this.#session.release();
+    } catch {
+      // Already released: nothing left to free.
+    }
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * @module serve/setup
+ * Builds serve's parts from its settings: registry, prediction log, preloading and readiness,
+ * and the shutdown hooks that flush the log. Shared by the deployed entry point and local mode.
+ */
+import type { FunctionDeps } from "../lib/run-function.ts";
+import type { ShutdownHook } from "../lib/server.ts";
+import { ModelRepository } from "../lib/storage/model-repository.ts";
+import type { ObjectStore } from "../lib/storage/object-store.ts";
+import type { ServeEnv } from "./config.ts";
+import type { ServeContext } from "./context.ts";
+import { createServeMetrics } from "./metrics.ts";
+import { PredictionLog } from "./prediction-log.ts";
+import { ModelRegistry } from "./registry.ts";
+
+export interface ServeParts {
+  context: ServeContext;
+  shutdownHooks: ShutdownHook[];
+}
+
+export function setUpServe(env: ServeEnv, store: ObjectStore, deps: FunctionDeps): ServeParts {
+  const metrics = createServeMetrics(deps.metrics.registry);
+  const registry = new ModelRegistry({
+    repository: new ModelRepository(store),
+    logger: deps.logger,
+    metrics,
+    maxModels: env.SKIFF_MODEL_CACHE_MAX_MODELS,
+    maxBytes: env.SKIFF_MODEL_CACHE_MAX_BYTES,
+    aliasRefreshMs: env.SKIFF_ALIAS_REFRESH_MS,
+    loadTimeoutMs: env.SKIFF_MODEL_LOAD_TIMEOUT_MS,
+    retryMs: env.SKIFF_MODEL_RETRY_MS,
+  });
+  const log = env.SKIFF_PREDICTION_LOG_ENABLED
+    ? new PredictionLog({
+        store,
+        logger: deps.logger,
+        metrics,
+        batchSize: env.SKIFF_PREDICTION_LOG_BATCH,
+        maxAgeMs: env.SKIFF_PREDICTION_LOG_MAX_AGE_MS,
+        maxBuffered: env.SKIFF_PREDICTION_LOG_MAX_BUFFER,
+      })
+    : undefined;
+
+  // Ready means "the preloaded models are in memory": the first request after a scale from
+  // zero must find its model loaded. A failed preload is retried until it succeeds.
+  const preload = env.PRELOAD_MODELS;
+  let pending =
+    preload.length > 0 ? `loading models ${preload.map((r) => r.name).join(", ")}` : undefined;
+  deps.readiness.addCheck(() => pending);
+  const attempt = (delayMs: number) => {
+    registry.preload(preload).then(
+      () => {
+        pending = undefined;
+      },
+      (error: unknown) => {
+        pending = `preloading failed: ${(error as Error).message}`;
+        deps.logger.error({ err: error }, "preloading models failed; retrying");
+        setTimeout(() => attempt(Math.min(delayMs * 2, 30_000)), delayMs).unref();
+      },
+    );
+  };
+  if (preload.length > 0) attempt(1000);
+
+  return {
+    context: { registry, metrics, log, maxBatch: env.SKIFF_MAX_BATCH },
+    shutdownHooks: [async () => log?.close(), () => registry.close()],
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * @module serve/v2/codec
+ * Open Inference Protocol tensors ↔ onnxruntime tensors. Every input must name a model input
+ * with its datatype, a shape of the model's rank whose fixed dimensions match, and exactly as
+ * many elements as the shape's product, each of the right kind; anything else is a 400.
+ */
+import * as ort from "onnxruntime-node";
+import { InvalidRequestError } from "../../lib/errors.ts";
+import {
+  allocate,
+  elementKindOf,
+  INTEGER_RANGE,
+  type V2Datatype,
+  v2DatatypeOf,
+} from "../runtime/datatypes.ts";
+import type { OnnxModel, TensorSpec } from "../runtime/onnx-model.ts";
+import type { InferRequestBody } from "./schemas.ts";
+
+type Input = InferRequestBody["inputs"][number];
+
+export interface V2Tensor {
+  name: string;
+  datatype: V2Datatype;
+  shape: number[];
+  data: unknown[];
+}
+
+/** Nested arrays are allowed; they are read in row-major order. */
+function flatten(data: unknown[]): unknown[] {
+  return data.some(Array.isArray) ? (data.flat(Number.POSITIVE_INFINITY) as unknown[]) : data;
+}
+
+function checkShape(input: Input, spec: TensorSpec, length: number): void {
+  const product = input.shape.reduce((a, b) => a * b, 1);
+  if (product !== length) {
+    throw new InvalidRequestError(
+      `input ${input.name}: shape [${input.shape}] holds ${product} elements but data has ${length}`,
+    );
+  }
+  if (spec.shape.length > 0 && spec.shape.length !== input.shape.length) {
+    throw new InvalidRequestError(
+      `input ${input.name}: expected shape [${spec.shape}], got [${input.shape}]`,
+    );
+  }
+  spec.shape.forEach((dim, i) => {
+    if (dim !== -1 && input.shape[i] !== dim) {
+      throw new InvalidRequestError(
+        `input ${input.name}: expected shape [${spec.shape}], got [${input.shape}]`,
+      );
+    }
+  });
+}
+
+function decodeInput(input: Input, spec: TensorSpec): ort.Tensor {
+  const expected = v2DatatypeOf(spec.type);
+  if (input.datatype !== expected) {
+    throw new InvalidRequestError(
+      `input ${input.name}: expected datatype ${expected}, got ${input.datatype}`,
+    );
+  }
+  const values = flatten(input.data);
+  checkShape(input, spec, values.length);
+  const data = allocate(spec.type, values.length);
+  const kind = elementKindOf(spec.type);
+  const range = INTEGER_RANGE[spec.type];
+  const bad = (i: number, what: string) =>
+    new InvalidRequestError(
+      `input ${input.name}: element ${i} must be ${what}, got ${JSON.stringify(values[i])}`,
+    );
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    switch (kind) {
+      case "float":
+        if (typeof v !== "number" || !Number.isFinite(v)) throw bad(i, "a finite number");
+        (data as Float32Array)[i] = v;
+        break;
+      case "bool":
+        if (typeof v !== "boolean") throw bad(i, "true or false");
+        (data as Uint8Array)[i] = v ? 1 : 0;
+        break;
+      case "string":
+        if (typeof v !== "string") throw bad(i, "a string");
+        (data as string[])[i] = v;
+        break;
+      default: {
+        if (!Number.isSafeInteger(v)) throw bad(i, "an integer");
+        const big = BigInt(v as number);
+        if (range && (big < range[0] || big > range[1])) throw bad(i, `in ${input.datatype} range`);
+        if (kind === "bigint") (data as BigInt64Array)[i] = big;
+        else (data as Int32Array)[i] = v as number;
+      }
+    }
+  }
+  return new ort.Tensor(spec.type, data as Float32Array, input.shape);
+}
+
+/** The feeds for `model` from a request's inputs: every model input exactly once. */
+export function decodeInputs(model: OnnxModel, inputs: Input[]): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const input of inputs) {
+    const spec = model.input(input.name);
+    if (!spec) {
+      throw new InvalidRequestError(
+        `unknown input ${input.name}; model ${model.name} takes ${model.inputs.map((i) => i.name).join(", ")}`,
+      );
+    }
+    if (feeds[input.name]) throw new InvalidRequestError(`input ${input.name} is given twice`);
+    feeds[input.name] = decodeInput(input, spec);
+  }
+  const missing = model.inputs.filter((i) => !feeds[i.name]).map((i) => i.name);
+  if (missing.length > 0) throw new InvalidRequestError(`missing input ${missing.join(", ")}`);
+  return feeds;
+}
+
+/** The outputs to fetch: those asked for (each must exist), else all. */
+export function outputNamesFor(
+  model: OnnxModel,
+  requested: Array<{ name: string }> | undefined,
+): string[] {
+  if (!requested || requested.length === 0) return model.outputs.map((o) => o.name);
+  return requested.map(({ name }) => {
+    if (!model.output(name)) {
+      throw new InvalidRequestError(
+        `unknown output ${name}; model ${model.name} gives ${model.outputs.map((o) => o.name).join(", ")}`,
+      );
+    }
+    return name;
+  });
+}
+
+export function encodeOutput(name: string, tensor: ort.Tensor): V2Tensor {
+  const datatype = v2DatatypeOf(tensor.type);
+  if (datatype === undefined) throw new Error(`output ${name} has unsupported type ${tensor.type}`);
+  const source = tensor.data as ArrayLike<unknown>;
+  let data: unknown[];
+  if (tensor.type === "int64" || tensor.type === "uint64")
+    data = Array.from(source as BigInt64Array, Number);
+  else if (tensor.type === "bool") data = Array.from(source as Uint8Array, Boolean);
+  else data = Array.from(source);
+  return { name, datatype, shape: [...tensor.dims], data };
+}

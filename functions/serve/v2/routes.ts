@@ -1,0 +1,147 @@
+/**
+ * @module serve/v2/routes
+ * The Open Inference Protocol (KServe v2) REST API, one route table: server metadata and health,
+ * model metadata, readiness and inference, each also under `/versions/{version}`. Errors use the
+ * protocol's `{"error": "..."}` body with the same status table as the rest of skiff.
+ */
+import type { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { InvalidRequestError } from "../../lib/errors.ts";
+import { toSkiffError } from "../../lib/http/error-handler.ts";
+import { createRoutes } from "../../lib/http/function-app.ts";
+import type { Readiness } from "../../lib/http/health.ts";
+import { product } from "../../lib/product.ts";
+import type { ServeContext } from "../context.ts";
+import { v2DatatypeOf } from "../runtime/datatypes.ts";
+import type { OnnxModel } from "../runtime/onnx-model.ts";
+import { serverTiming } from "../timing.ts";
+import { decodeInputs, encodeOutput, outputNamesFor } from "./codec.ts";
+import {
+  inferRoutes,
+  liveRoute,
+  modelMetadataRoutes,
+  modelReadyRoutes,
+  readyRoute,
+  serverMetadataRoute,
+} from "./definitions.ts";
+import type { InferRequestBody as InferBody, ModelMetadata } from "./schemas.ts";
+
+export function v2Metadata(model: OnnxModel, versions: string[]): z.infer<typeof ModelMetadata> {
+  const describe = (t: {
+    name: string;
+    type: Parameters<typeof v2DatatypeOf>[0];
+    shape: number[];
+  }) => ({
+    name: t.name,
+    datatype: v2DatatypeOf(t.type) ?? "BYTES",
+    shape: t.shape,
+  });
+  return {
+    name: model.name,
+    versions,
+    platform: "onnxruntime_onnx",
+    inputs: model.inputs.map(describe),
+    outputs: model.outputs.map(describe),
+    ...(model.changes.length > 0
+      ? { parameters: { graph_changes: model.changes.join("; ") } }
+      : {}),
+  };
+}
+
+export function createV2Routes(ctx: ServeContext, readiness: Readiness): OpenAPIHono {
+  const v2 = createRoutes();
+  v2.onError((thrown, c) => {
+    const error = toSkiffError(thrown);
+    c.set("failure", error.code === "internal" && thrown instanceof Error ? thrown : error);
+    return c.json({ error: error.message }, error.status as ContentfulStatusCode);
+  });
+
+  v2.openapi(serverMetadataRoute, (c) =>
+    c.json({ name: product.name, version: product.version, extensions: [] }, 200),
+  );
+  v2.openapi(liveRoute, (c) => c.json({ live: true }, 200));
+  v2.openapi(readyRoute, (c) => {
+    const reason = readiness.reason();
+    return reason === undefined
+      ? c.json({ ready: true }, 200)
+      : c.json({ error: `not ready: ${reason}` }, 503);
+  });
+
+  const metadata = async (c: Context, name: string, version: string | undefined) => {
+    const { model } = await ctx.registry.get(name, version);
+    return c.json(v2Metadata(model, await ctx.registry.versions(name)), 200);
+  };
+  const ready = async (c: Context, name: string, version: string | undefined) => {
+    // Asking is also a warm-up: the model is loaded if it is not in memory yet.
+    const { model } = await ctx.registry.get(name, version);
+    return c.json({ name: model.name, version: model.version, ready: true }, 200);
+  };
+  const infer = async (c: Context, name: string, version: string | undefined, body: InferBody) => {
+    const started = performance.now();
+    const rows = Math.max(...body.inputs.map((i) => i.shape[0] ?? 1));
+    if (rows > ctx.maxBatch)
+      throw new InvalidRequestError(
+        `batch of ${rows} rows is larger than the limit of ${ctx.maxBatch}`,
+      );
+    const { model, loadMs } = await ctx.registry.get(name, version);
+    const record = {
+      requestId: c.get("requestId"),
+      time: new Date().toISOString(),
+      model: model.name,
+      version: model.version,
+      api: "v2" as const,
+      inputs: body.inputs,
+    };
+    try {
+      const feeds = decodeInputs(model, body.inputs);
+      const names = outputNamesFor(model, body.outputs);
+      const inferStarted = performance.now();
+      const results = await model.run(feeds, names);
+      const inferMs = performance.now() - inferStarted;
+      const outputs = names.map((n) =>
+        encodeOutput(n, results[n] as NonNullable<(typeof results)[string]>),
+      );
+      ctx.metrics.inference.observe({ model: model.name, version: model.version }, inferMs / 1000);
+      c.header("Server-Timing", serverTiming(loadMs, inferMs));
+      ctx.log?.append({ ...record, status: 200, latencyMs: performance.now() - started, outputs });
+      return c.json(
+        {
+          model_name: model.name,
+          model_version: model.version,
+          ...(body.id !== undefined ? { id: body.id } : {}),
+          ...(body.parameters !== undefined ? { parameters: body.parameters } : {}),
+          outputs,
+        },
+        200,
+      );
+    } catch (error) {
+      const failure = toSkiffError(error);
+      ctx.log?.append({
+        ...record,
+        status: failure.status,
+        latencyMs: performance.now() - started,
+        error: failure.message,
+      });
+      throw error;
+    }
+  };
+
+  for (const route of modelMetadataRoutes) {
+    v2.openapi(route, (c) => metadata(c, c.req.param("name") as string, c.req.param("version")));
+  }
+  for (const route of modelReadyRoutes) {
+    v2.openapi(route, (c) => ready(c, c.req.param("name") as string, c.req.param("version")));
+  }
+  for (const route of inferRoutes) {
+    v2.openapi(route, (c) =>
+      infer(
+        c,
+        c.req.param("name") as string,
+        c.req.param("version"),
+        c.req.valid("json") as InferBody,
+      ),
+    );
+  }
+  return v2;
+}

@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { irisRecord, publishModel } from "../support/models.ts";
+import { pythonModels, startServe } from "../support/serve.ts";
+
+type Serve = Awaited<ReturnType<typeof startServe>>;
+let serve: Serve;
+const { file, expected } = pythonModels();
+const iris = expected.iris;
+const get = (path: string) => serve.app.request(path);
+
+beforeAll(async () => {
+  serve = await startServe({ SKIFF_MAX_BATCH: "32" });
+  await publishModel(serve.store, "iris", "1", file("iris.onnx"), irisRecord(iris.classes));
+  await publishModel(serve.store, "iris", "2", file("iris-zipmap.onnx"), irisRecord(iris.classes));
+});
+afterAll(() => serve.close());
+
+function request(rows: number[][], extra: Record<string, unknown> = {}) {
+  return {
+    inputs: [{ name: "float_input", shape: [rows.length, 4], datatype: "FP32", data: rows.flat() }],
+    ...extra,
+  };
+}
+
+describe("Open Inference Protocol: server", () => {
+  it("answers server metadata, liveness and readiness", async () => {
+    expect(await (await get("/v2")).json()).toEqual({
+      name: "skiff",
+      version: expect.any(String),
+      extensions: [],
+    });
+    expect((await get("/v2/health/live")).status).toBe(200);
+    expect((await get("/serve/v2/health/ready")).status).toBe(200);
+    const draining = await startServe({}, serve.store);
+    draining.readiness.markDraining();
+    const notReady = await draining.app.request("/v2/health/ready");
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toEqual({ error: "not ready: shutting down" });
+    draining.close();
+  });
+});
+
+describe("Open Inference Protocol: models", () => {
+  it("describes a model from its session, with -1 for dynamic dimensions", async () => {
+    const res = await get("/v2/models/iris/versions/1");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      name: "iris",
+      versions: ["1", "2"],
+      platform: "onnxruntime_onnx",
+      inputs: [{ name: "float_input", datatype: "FP32", shape: [-1, 4] }],
+      outputs: [
+        { name: "label", datatype: "BYTES", shape: [-1] },
+        { name: "probabilities", datatype: "FP32", shape: [-1, 3] },
+      ],
+    });
+  });
+
+  it("says what it changed in a ZipMap graph to serve it", async () => {
+    const body = (await (await get("/v2/models/iris/versions/2")).json()) as {
+      outputs: Array<{ name: string; datatype: string; shape: number[] }>;
+      parameters?: { graph_changes?: string };
+    };
+    // The ZipMap output keeps its name and becomes the float tensor that fed it.
+    expect(body.outputs).toEqual([
+      { name: "output_label", datatype: "BYTES", shape: [-1] },
+      { name: "output_probability", datatype: "FP32", shape: [-1, 3] },
+    ]);
+    expect(body.parameters?.graph_changes).toMatch(/ZipMap/);
+  });
+
+  it("answers model readiness, loading the model if needed", async () => {
+    expect(await (await get("/v2/models/iris/versions/1/ready")).json()).toEqual({
+      name: "iris",
+      version: "1",
+      ready: true,
+    });
+    expect((await get("/v2/models/iris/ready")).status).toBe(200);
+    expect((await get("/v2/models/nope/ready")).status).toBe(404);
+  });
+
+  it("infers with flat or nested data, echoes id and parameters, and matches scikit-learn", async () => {
+    const flat = await serve.post(
+      "/v2/models/iris/versions/1/infer",
+      request(iris.rows, { id: "req-1", parameters: { a: 1 } }),
+    );
+    expect(flat.status).toBe(200);
+    const body = (await flat.json()) as {
+      model_name: string;
+      model_version: string;
+      id: string;
+      parameters: unknown;
+      outputs: Array<{ name: string; datatype: string; shape: number[]; data: unknown[] }>;
+    };
+    expect(body).toMatchObject({
+      model_name: "iris",
+      model_version: "1",
+      id: "req-1",
+      parameters: { a: 1 },
+    });
+    const labels = body.outputs.find((o) => o.name === "label");
+    expect(labels).toMatchObject({ datatype: "BYTES", shape: [iris.rows.length] });
+    expect(labels?.data).toEqual(iris.labels);
+    const probabilities = body.outputs.find((o) => o.name === "probabilities");
+    expect(probabilities?.shape).toEqual([iris.rows.length, 3]);
+    ((probabilities?.data ?? []) as number[]).forEach((p, k) => {
+      expect(Math.abs(p - (iris.probabilities.flat()[k] as number))).toBeLessThan(1e-5);
+    });
+
+    const nested = await serve.post("/v2/models/iris/infer", {
+      inputs: [
+        {
+          name: "float_input",
+          shape: [2, 4],
+          datatype: "FP32",
+          data: [iris.rows[0], iris.rows[1]],
+        },
+      ],
+      outputs: [{ name: "output_label" }],
+    });
+    const nestedBody = (await nested.json()) as {
+      model_version: string;
+      outputs: Array<{ name: string; data: unknown[] }>;
+    };
+    expect(nestedBody.model_version).toBe("2");
+    expect(nestedBody.outputs.map((o) => o.name)).toEqual(["output_label"]);
+    expect(nestedBody.outputs[0]?.data).toEqual(iris.labels.slice(0, 2));
+  });
+});
+
+describe("Open Inference Protocol: bad input is a 400 with the reason, in the protocol's shape", () => {
+  const row = [5.1, 3.5, 1.4, 0.2];
+  it.each([
+    [
+      "a wrong datatype",
+      { inputs: [{ name: "float_input", shape: [1, 4], datatype: "FP64", data: row }] },
+      "input float_input: expected datatype FP32, got FP64",
+    ],
+    [
+      "a shape that does not hold the data",
+      { inputs: [{ name: "float_input", shape: [2, 4], datatype: "FP32", data: row }] },
+      "input float_input: shape [2,4] holds 8 elements but data has 4",
+    ],
+    [
+      "a shape the model does not take",
+      { inputs: [{ name: "float_input", shape: [4, 1], datatype: "FP32", data: row }] },
+      "input float_input: expected shape [-1,4], got [4,1]",
+    ],
+    [
+      "an unknown input",
+      { inputs: [{ name: "x", shape: [1, 4], datatype: "FP32", data: row }] },
+      "unknown input x; model iris takes float_input",
+    ],
+    [
+      "an unknown output",
+      { ...request([row]), outputs: [{ name: "y" }] },
+      "unknown output y; model iris gives label, probabilities",
+    ],
+    [
+      "a string element",
+      { inputs: [{ name: "float_input", shape: [1, 4], datatype: "FP32", data: [1, 2, "3", 4] }] },
+      'input float_input: element 2 must be a finite number, got "3"',
+    ],
+    [
+      "an unknown datatype",
+      { inputs: [{ name: "float_input", shape: [1, 4], datatype: "FLOAT", data: row }] },
+      /inputs\.0\.datatype/,
+    ],
+    [
+      "a batch over the limit",
+      request(Array.from({ length: 33 }, () => row)),
+      "batch of 33 rows is larger than the limit of 32",
+    ],
+  ])("%s", async (_what, body, message) => {
+    const res = await serve.post("/v2/models/iris/versions/1/infer", body);
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: string };
+    if (typeof message === "string") expect(error).toBe(message);
+    else expect(error).toMatch(message);
+  });
+
+  it("refuses a non-finite number and malformed JSON", async () => {
+    const infinite = await serve.post(
+      "/v2/models/iris/versions/1/infer",
+      '{"inputs":[{"name":"float_input","shape":[1,4],"datatype":"FP32","data":[1e999,1,1,1]}]}',
+    );
+    expect(infinite.status).toBe(400);
+    expect(((await infinite.json()) as { error: string }).error).toBe(
+      "input float_input: element 0 must be a finite number, got null",
+    );
+    const malformed = await serve.post("/v2/models/iris/infer", "{");
+    expect(malformed.status).toBe(400);
+    expect(typeof ((await malformed.json()) as { error: unknown }).error).toBe("string");
+  });
+
+  it("answers 404 for an unknown model or version, everywhere", async () => {
+    for (const path of [
+      "/v2/models/nope",
+      "/v2/models/iris/versions/9",
+      "/v2/models/iris/versions/x/ready",
+    ]) {
+      const res = await get(path);
+      expect(res.status, path).toBe(404);
+      expect(Object.keys((await res.json()) as object)).toEqual(["error"]);
+    }
+    expect((await serve.post("/v2/models/iris/versions/9/infer", request([row]))).status).toBe(404);
+    // And it keeps serving.
+    expect((await serve.post("/v2/models/iris/infer", request([row]))).status).toBe(200);
+  });
+});

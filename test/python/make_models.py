@@ -1,0 +1,114 @@
+"""Writes the scikit-learn ONNX models the serve tests run, and what scikit-learn predicts.
+
+Usage: make_models.py OUTDIR
+
+Everything is deterministic (fixed seeds, data sets that ship inside scikit-learn), so the same
+pinned environment always writes the same models and the same expected answers; nothing is
+downloaded.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import sklearn
+import skl2onnx
+from skl2onnx import to_onnx
+from skl2onnx.common.data_types import FloatTensorType
+from sklearn.datasets import load_diabetes, load_iris
+from sklearn.linear_model import LinearRegression, LogisticRegression
+
+IRIS_FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+ROWS_PER_CLASS = 7
+
+
+def pick_rows(y: np.ndarray, per_class: int, rng: np.random.Generator) -> np.ndarray:
+    """Row indices covering every class, so each label is exercised."""
+    picked = [rng.choice(np.flatnonzero(y == c), per_class, replace=False) for c in np.unique(y)]
+    return np.sort(np.concatenate(picked))
+
+
+def save(model: onnx.ModelProto, path: Path) -> None:
+    onnx.checker.check_model(model)
+    path.write_bytes(model.SerializeToString())
+
+
+def export(model, n_features: int, options=None) -> onnx.ModelProto:
+    # float32 is what the model sees at inference time, so the expected answers below are
+    # computed from the float32-rounded rows too.
+    return to_onnx(
+        model,
+        initial_types=[("float_input", FloatTensorType([None, n_features]))],
+        options=options,
+    )
+
+
+def iris(out: Path, rng: np.random.Generator) -> dict:
+    data = load_iris()
+    x = data.data.astype(np.float32)
+    labels = data.target_names[data.target]
+    model = LogisticRegression(max_iter=1000, random_state=0).fit(x, labels)
+
+    save(export(model, 4), out / "iris-zipmap.onnx")
+    save(export(model, 4, {id(model): {"zipmap": False}}), out / "iris.onnx")
+
+    rows = x[pick_rows(data.target, ROWS_PER_CLASS, rng)]
+    return {
+        "features": IRIS_FEATURES,
+        "classes": model.classes_.tolist(),
+        "rows": rows.tolist(),
+        "labels": model.predict(rows).tolist(),
+        "probabilities": model.predict_proba(rows).tolist(),
+    }
+
+
+def diabetes(out: Path, rng: np.random.Generator) -> dict:
+    data = load_diabetes()
+    x = data.data.astype(np.float32)
+    model = LinearRegression().fit(x, data.target)
+
+    save(export(model, x.shape[1]), out / "diabetes.onnx")
+
+    rows = x[np.sort(rng.choice(len(x), 20, replace=False))]
+    return {
+        "features": list(data.feature_names),
+        "rows": rows.tolist(),
+        "values": model.predict(rows).tolist(),
+    }
+
+
+def main() -> None:
+    if len(sys.argv) != 2:
+        sys.exit("usage: make_models.py OUTDIR")
+    # skl2onnx collects opsets in sets of strings, whose order follows Python's per-process
+    # string hashing; a fixed seed makes the model bytes the same on every run.
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        os.environ["PYTHONHASHSEED"] = "0"
+        os.execv(sys.executable, [sys.executable, *sys.argv])
+    out = Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(20240601)
+    expected = {
+        "versions": {
+            "numpy": np.__version__,
+            "scikit-learn": sklearn.__version__,
+            "skl2onnx": skl2onnx.__version__,
+            "onnx": onnx.__version__,
+        },
+        "iris": iris(out, rng),
+        "diabetes": diabetes(out, rng),
+    }
+    (out / "expected.json").write_text(json.dumps(expected, indent=2) + "\n")
+
+    for name in ("iris-zipmap.onnx", "iris.onnx", "diabetes.onnx"):
+        model = onnx.load(out / name)
+        opsets = ", ".join(f"{o.domain or 'ai.onnx'}={o.version}" for o in model.opset_import)
+        outputs = ", ".join(o.name for o in model.graph.output)
+        print(f"{name}: ir_version={model.ir_version} opsets[{opsets}] outputs[{outputs}]")
+
+
+if __name__ == "__main__":
+    main()
