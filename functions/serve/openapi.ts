@@ -3,15 +3,22 @@
  * serve's OpenAPI document, built from its route definitions alone, so the info function can
  * publish it without loading a model runtime.
  */
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import { product } from "../lib/product.ts";
 import { predictRoute } from "./predict/definitions.ts";
 import { v2RouteDefinitions } from "./v2/definitions.ts";
 
 export function serveOpenApiDocument() {
   const doc = new OpenAPIHono();
-  for (const route of [predictRoute, ...v2RouteDefinitions])
-    doc.openAPIRegistry.registerPath(route);
+  const routes: Array<RouteConfig & { middleware?: unknown }> = [
+    predictRoute,
+    ...v2RouteDefinitions,
+  ];
+  for (const route of routes) {
+    // Middleware belongs to the server, not the document (openapi() strips it the same way).
+    const { middleware: _middleware, ...definition } = route;
+    doc.openAPIRegistry.registerPath(definition);
+  }
   return doc.getOpenAPI31Document({
     openapi: "3.1.0",
     info: { title: "skiff serve", version: product.version },

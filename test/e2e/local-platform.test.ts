@@ -66,7 +66,7 @@ describe("local platform, routed like the Ingress", () => {
         models: [];
       };
       expect(body.name).toBe("skiff");
-      expect(body.services.map((s) => s.name)).toEqual(["info"]);
+      expect(body.services.map((s) => s.name)).toEqual(["info", "serve"]);
       expect(body.services[0]?.urls).toContain(`http://${INFO}/`);
       expect(body.models).toEqual([]);
     }
@@ -83,7 +83,7 @@ describe("local platform, routed like the Ingress", () => {
       ["/", "unknown.example"],
       ["/info", "unknown.example"],
       ["/nope", API],
-      ["/serve/models/iris/predict", API],
+      ["/train/runs", API],
       ["/infox", API],
     ] as const) {
       const res = await get(path, { host });
@@ -111,7 +111,12 @@ describe("local platform, routed like the Ingress", () => {
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(Object.keys((document as { paths: object }).paths)).toEqual(
-      expect.arrayContaining(["/info", "/info/models"]),
+      expect.arrayContaining([
+        "/info",
+        "/info/models",
+        "/serve/models/{name}/predict",
+        "/serve/v2/models/{name}/versions/{version}/infer",
+      ]),
     );
 
     const page = await (await get("/info/docs", { host: API })).text;
