@@ -25,8 +25,12 @@ export const baseEnv = z.object({
     .default("info"),
   /** How long SIGTERM waits for in-flight requests before closing their connections. */
   SKIFF_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25_000),
-  /** Largest JSON request body, in bytes. */
-  SKIFF_JSON_BODY_LIMIT: z.coerce.number().int().min(1).default(1_048_576),
+  /** Largest JSON request body, in bytes; large enough for real batches by default. */
+  SKIFF_JSON_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(64 * 1024 * 1024),
 });
 
 /** Settings of functions that read or write the bucket. */

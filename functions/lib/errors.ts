@@ -68,8 +68,12 @@ export class ConflictError extends SkiffError {
 }
 
 export class PayloadTooLargeError extends SkiffError {
-  constructor(limitBytes: number) {
-    super("payload_too_large", `request body is larger than the limit of ${limitBytes} bytes`);
+  /** `setting` names what raises the limit, so the client knows whom to ask. */
+  constructor(limitBytes: number, setting: string) {
+    super(
+      "payload_too_large",
+      `request body is larger than the limit of ${limitBytes} bytes (set by ${setting})`,
+    );
   }
 }
 

@@ -37,6 +37,8 @@ const preloadList = z.string().transform((text, ctx): ModelRef[] => {
 
 /** serve's own settings; local mode reads them too. */
 export const serveSettings = z.object({
+  /** On a host dedicated to one model: the model `POST /predict` means. */
+  SKIFF_DEFAULT_MODEL: z.string().regex(NAME_PATTERN, "must be a model name").optional(),
   /** Models loaded at start; readiness waits for them. */
   PRELOAD_MODELS: preloadList.default([]),
   SKIFF_MODEL_CACHE_MAX_MODELS: count(16),

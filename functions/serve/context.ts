@@ -14,6 +14,8 @@ export interface ServeContext {
   /** Absent when the prediction log is turned off. */
   log: PredictionLog | undefined;
   maxBatch: number;
+  /** The model `POST /predict` means, on a host dedicated to one model. */
+  defaultModel: string | undefined;
 }
 
 export function outputNamesOf(plan: OutputPlan): string[] {

@@ -5,13 +5,14 @@
  */
 import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import { product } from "../lib/product.ts";
-import { predictRoute } from "./predict/definitions.ts";
+import { defaultPredictRoute, predictRoute } from "./predict/definitions.ts";
 import { v2RouteDefinitions } from "./v2/definitions.ts";
 
 export function serveOpenApiDocument() {
   const doc = new OpenAPIHono();
   const routes: Array<RouteConfig & { middleware?: unknown }> = [
     predictRoute,
+    defaultPredictRoute,
     ...v2RouteDefinitions,
   ];
   for (const route of routes) {

@@ -62,7 +62,13 @@ export function setUpServe(env: ServeEnv, store: ObjectStore, deps: FunctionDeps
   if (preload.length > 0) attempt(1000);
 
   return {
-    context: { registry, metrics, log, maxBatch: env.SKIFF_MAX_BATCH },
+    context: {
+      registry,
+      metrics,
+      log,
+      maxBatch: env.SKIFF_MAX_BATCH,
+      defaultModel: env.SKIFF_DEFAULT_MODEL,
+    },
     shutdownHooks: [async () => log?.close(), () => registry.close()],
   };
 }

@@ -152,3 +152,23 @@ describe("named predict refuses bad input with a reason and keeps serving", () =
     expect(after.status).toBe(200);
   });
 });
+
+describe("a host dedicated to one model", () => {
+  it("answers POST /predict for its default model, and 404 where none is configured", async () => {
+    const dedicated = await startServe({ SKIFF_DEFAULT_MODEL: "iris" }, serve.store);
+    try {
+      const res = await dedicated.post("/predict", instances[0]);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ model: "iris", label: iris.labels[0] });
+      const pinned = await dedicated.post("/predict?version=1", instances[0]);
+      expect(((await pinned.json()) as { version: string }).version).toBe("1");
+    } finally {
+      dedicated.close();
+    }
+    const shared = await serve.post("/predict", instances[0]);
+    expect(shared.status).toBe(404);
+    expect(((await shared.json()) as { error: { message: string } }).error.message).toBe(
+      "this host has no default model; use /models/{name}/predict",
+    );
+  });
+});

@@ -115,7 +115,8 @@ describe("error mapping", () => {
     expect(await res.json()).toEqual({
       error: {
         code: "payload_too_large",
-        message: "request body is larger than the limit of 64 bytes",
+        message:
+          "request body is larger than the limit of 64 bytes (set by SKIFF_JSON_BODY_LIMIT, chart value limits.requestBodyBytes)",
       },
     });
   });

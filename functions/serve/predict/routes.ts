@@ -3,65 +3,79 @@
  * `POST /models/{name}/predict`: named features in, labels and probabilities (or values) out.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { InvalidRequestError } from "../../lib/errors.ts";
+import type { Context } from "hono";
+import { InvalidRequestError, NotFoundError } from "../../lib/errors.ts";
 import { toSkiffError } from "../../lib/http/error-handler.ts";
 import { outputNamesOf, type ServeContext } from "../context.ts";
 import { serverTiming } from "../timing.ts";
 import { decodeOutputs } from "./decode.ts";
-import { predictRoute } from "./definitions.ts";
+import { defaultPredictRoute, predictRoute } from "./definitions.ts";
 import { encodeInstances } from "./encode.ts";
 import { planFor } from "./plan.ts";
 
 export function mountPredict(routes: OpenAPIHono, ctx: ServeContext): void {
-  routes.openapi(predictRoute, async (c) => {
-    const started = performance.now();
-    const { name } = c.req.valid("param");
-    const { version } = c.req.valid("query");
-    const body = c.req.valid("json");
-    const single = !("instances" in body && Array.isArray(body.instances));
-    const instances: unknown[] = single ? [body] : (body.instances as unknown[]);
-    if (instances.length > ctx.maxBatch) {
-      throw new InvalidRequestError(
-        `instances has ${instances.length} items; at most ${ctx.maxBatch} are allowed`,
-      );
+  routes.openapi(predictRoute, (c) =>
+    predict(c, ctx, c.req.valid("param").name, c.req.valid("query").version, c.req.valid("json")),
+  );
+  routes.openapi(defaultPredictRoute, (c) => {
+    if (ctx.defaultModel === undefined) {
+      throw new NotFoundError("this host has no default model; use /models/{name}/predict");
     }
-    const { model, loadMs } = await ctx.registry.get(name, version);
-    const record = {
-      requestId: c.get("requestId"),
-      time: new Date().toISOString(),
-      model: model.name,
-      version: model.version,
-      api: "predict" as const,
-      inputs: instances,
-    };
-    try {
-      const plan = planFor(model);
-      const feeds = encodeInstances(plan, instances, single);
-      const inferStarted = performance.now();
-      const outputs = await model.run(feeds, outputNamesOf(plan.output));
-      const inferMs = performance.now() - inferStarted;
-      const predictions = decodeOutputs(plan.output, outputs, instances.length);
-      ctx.metrics.inference.observe({ model: model.name, version: model.version }, inferMs / 1000);
-      c.header("Server-Timing", serverTiming(loadMs, inferMs));
-      ctx.log?.append({
-        ...record,
-        status: 200,
-        latencyMs: performance.now() - started,
-        outputs: predictions,
-      });
-      const answer = single
-        ? { model: model.name, version: model.version, ...predictions[0] }
-        : { model: model.name, version: model.version, predictions };
-      return c.json(answer, 200);
-    } catch (error) {
-      const failure = toSkiffError(error);
-      ctx.log?.append({
-        ...record,
-        status: failure.status,
-        latencyMs: performance.now() - started,
-        error: failure.message,
-      });
-      throw error;
-    }
+    return predict(c, ctx, ctx.defaultModel, c.req.valid("query").version, c.req.valid("json"));
   });
+}
+
+async function predict(
+  c: Context,
+  ctx: ServeContext,
+  name: string,
+  version: string | undefined,
+  body: Record<string, unknown>,
+) {
+  const started = performance.now();
+  const single = !("instances" in body && Array.isArray(body.instances));
+  const instances: unknown[] = single ? [body] : (body.instances as unknown[]);
+  if (instances.length > ctx.maxBatch) {
+    throw new InvalidRequestError(
+      `instances has ${instances.length} items; at most ${ctx.maxBatch} are allowed`,
+    );
+  }
+  const { model, loadMs } = await ctx.registry.get(name, version);
+  const record = {
+    requestId: c.get("requestId"),
+    time: new Date().toISOString(),
+    model: model.name,
+    version: model.version,
+    api: "predict" as const,
+    inputs: instances,
+  };
+  try {
+    const plan = planFor(model);
+    const feeds = encodeInstances(plan, instances, single);
+    const inferStarted = performance.now();
+    const outputs = await model.run(feeds, outputNamesOf(plan.output));
+    const inferMs = performance.now() - inferStarted;
+    const predictions = decodeOutputs(plan.output, outputs, instances.length);
+    ctx.metrics.inference.observe({ model: model.name, version: model.version }, inferMs / 1000);
+    c.header("Server-Timing", serverTiming(loadMs, inferMs));
+    ctx.log?.append({
+      ...record,
+      status: 200,
+      latencyMs: performance.now() - started,
+      outputs: predictions,
+    });
+    const answer = single
+      ? { model: model.name, version: model.version, ...predictions[0] }
+      : { model: model.name, version: model.version, predictions };
+    return c.json(answer, 200);
+  } catch (error) {
+    const failure = toSkiffError(error);
+    ctx.log?.append({
+      ...record,
+      status: failure.status,
+      latencyMs: performance.now() - started,
+      error: failure.message,
+    });
+    throw error;
+  }
 }
