@@ -55,7 +55,8 @@ export function setUpServe(env: ServeEnv, store: ObjectStore, deps: FunctionDeps
       (error: unknown) => {
         pending = `preloading failed: ${(error as Error).message}`;
         deps.logger.error({ err: error }, "preloading models failed; retrying");
-        setTimeout(() => attempt(Math.min(delayMs * 2, 30_000)), delayMs).unref();
+        // Capped low: a model published late should be picked up within seconds.
+        setTimeout(() => attempt(Math.min(delayMs * 2, 5000)), delayMs).unref();
       },
     );
   };

@@ -193,6 +193,23 @@ describe("Open Inference Protocol: bad input is a 400 with the reason, in the pr
     expect(typeof ((await malformed.json()) as { error: unknown }).error).toBe("string");
   });
 
+  it("reads an infer body without a content type as JSON, as stock clients send it", async () => {
+    // A string body would get text/plain from the Request constructor; bytes get no type at all.
+    const body = new TextEncoder().encode(JSON.stringify(request([row])));
+    const res = await serve.app.request("/v2/models/iris/infer", { method: "POST", body });
+    expect(res.status).toBe(200);
+  });
+
+  it("says plainly that the binary tensor data extension is not supported", async () => {
+    const res = await serve.app.request("/v2/models/iris/infer", {
+      method: "POST",
+      headers: { "inference-header-content-length": "120" },
+      body: "{}",
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/^the binary tensor data extension is not supported/);
+  });
+
   it("answers 404 for an unknown model or version, everywhere", async () => {
     for (const path of [
       "/v2/models/nope",

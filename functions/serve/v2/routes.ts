@@ -17,6 +17,7 @@ import { v2DatatypeOf } from "../runtime/datatypes.ts";
 import type { OnnxModel } from "../runtime/onnx-model.ts";
 import { serverTiming } from "../timing.ts";
 import { decodeInputs, encodeOutput, outputNamesFor } from "./codec.ts";
+import { inferBody } from "./request-body.ts";
 import {
   inferRoutes,
   liveRoute,
@@ -49,8 +50,9 @@ export function v2Metadata(model: OnnxModel, versions: string[]): z.infer<typeof
   };
 }
 
-export function createV2Routes(ctx: ServeContext, readiness: Readiness): OpenAPIHono {
+export function createV2Routes(ctx: ServeContext, readiness: Readiness, maxBodyBytes: number): OpenAPIHono {
   const v2 = createRoutes();
+  v2.use("/v2/models/*", inferBody(maxBodyBytes));
   v2.onError((thrown, c) => {
     const error = toSkiffError(thrown);
     c.set("failure", error.code === "internal" && thrown instanceof Error ? thrown : error);

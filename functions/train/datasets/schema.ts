@@ -1,0 +1,36 @@
+/**
+ * @module train/datasets/schema
+ * The shape of `datasets/<name>/<version>/dataset.json`: what one pass over the uploaded CSV
+ * learned about it. Upload writes it; training reads it to know each column's type and values.
+ */
+import { z } from "zod";
+
+export const COLUMN_TYPES = ["number", "integer", "boolean", "categorical"] as const;
+export type ColumnType = (typeof COLUMN_TYPES)[number];
+
+export const columnSchema = z.object({
+  name: z.string().min(1),
+  type: z.enum(COLUMN_TYPES),
+  /** Empty cells (the CSV's "" or an unquoted empty field). */
+  missing: z.number().int().min(0),
+  /** Distinct values of a categorical or boolean column, sorted, when there are at most the bound. */
+  values: z.array(z.string()).optional(),
+  /** True when a categorical column had more distinct values than the bound (values is then absent). */
+  tooManyValues: z.boolean().optional(),
+  /** For numeric columns: smallest and largest value seen. */
+  min: z.number().optional(),
+  max: z.number().optional(),
+});
+
+export const datasetRecordSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  rows: z.number().int().min(0),
+  bytes: z.number().int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  columns: z.array(columnSchema).min(1),
+  createdAt: z.string(),
+});
+
+export type ColumnSchema = z.infer<typeof columnSchema>;
+export type DatasetRecord = z.infer<typeof datasetRecordSchema>;
