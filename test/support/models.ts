@@ -4,12 +4,12 @@
  */
 import { createHash } from "node:crypto";
 import { layout } from "../../functions/lib/storage/layout.ts";
-import type { ModelRecord } from "../../functions/lib/storage/model-record.ts";
+import type { NewModelRecord } from "../../functions/lib/storage/model-record.ts";
 import type { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 
 export const IRIS_FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
 
-export function irisRecord(classes: string[]): Omit<ModelRecord, "sha256"> {
+export function irisRecord(classes: string[]): NewModelRecord {
   return {
     task: "classification",
     features: IRIS_FEATURES.map((name) => ({ name, type: "number" as const })),
@@ -23,7 +23,7 @@ export async function publishModel(
   name: string,
   version: string,
   onnx: Uint8Array,
-  record: Omit<ModelRecord, "sha256">,
+  record: NewModelRecord,
   options: { alias?: string } = {},
 ): Promise<void> {
   await store.putBytes(layout.modelOnnx(name, version), onnx, "application/octet-stream");

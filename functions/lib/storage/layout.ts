@@ -4,7 +4,8 @@
  * by what it wants (a model's metadata, a dataset's bytes), never by building a string.
  *
  * ```
- * datasets/<name>/<version>/data.csv | dataset.json
+ * datasets/<name>/<version>/data.csv | dataset.json | claim.json
+ * uploads/datasets/<name>/<upload id>/data.csv   (presigned uploads, until committed)
  * models/<name>/<version>/model.onnx | model.json
  * models/<name>/aliases.json
  * runs/<id>/run.json
@@ -18,6 +19,8 @@ export const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Versions are positive integers without leading zeros, so they sort and compare as numbers. */
 export const VERSION_PATTERN = /^[1-9][0-9]{0,8}$/;
 const RUN_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** Upload ids are random, so nobody can guess another client's upload. */
+export const UPLOAD_ID_PATTERN = /^[0-9a-f]{32}$/;
 
 function checked(kind: string, value: string, pattern: RegExp): string {
   if (!pattern.test(value)) throw new InvalidRequestError(`invalid ${kind} "${value}"`);
@@ -26,6 +29,7 @@ function checked(kind: string, value: string, pattern: RegExp): string {
 
 const name = (value: string) => checked("name", value, NAME_PATTERN);
 const version = (value: string) => checked("version", value, VERSION_PATTERN);
+const uploadId = (value: string) => checked("upload id", value, UPLOAD_ID_PATTERN);
 
 export const layout = {
   datasetsRoot: "datasets/",
@@ -33,13 +37,29 @@ export const layout = {
   datasetData: (dataset: string, v: string) => `datasets/${name(dataset)}/${version(v)}/data.csv`,
   datasetMeta: (dataset: string, v: string) =>
     `datasets/${name(dataset)}/${version(v)}/dataset.json`,
+  /**
+   * Created (only if absent) before a version's data is written: whoever creates it owns the
+   * number, so two uploads never write the same data.csv. Kept once the version exists.
+   */
+  datasetClaim: (dataset: string, v: string) =>
+    `datasets/${name(dataset)}/${version(v)}/claim.json`,
+  /** Presigned uploads land outside datasets/, so no reader mistakes one for a version. */
+  datasetUploadsRoot: "uploads/datasets/",
+  datasetUpload: (dataset: string, id: string) =>
+    `uploads/datasets/${name(dataset)}/${uploadId(id)}/data.csv`,
 
   modelsRoot: "models/",
   modelRoot: (model: string) => `models/${name(model)}/`,
   modelOnnx: (model: string, v: string) => `models/${name(model)}/${version(v)}/model.onnx`,
   modelMeta: (model: string, v: string) => `models/${name(model)}/${version(v)}/model.json`,
   modelAliases: (model: string) => `models/${name(model)}/aliases.json`,
+  /**
+   * Created (only if absent) before anything else of a version is written: whoever creates it
+   * owns the version, so two writers never write the same version's files.
+   */
+  modelClaim: (model: string, v: string) => `models/${name(model)}/${version(v)}/claim.json`,
 
+  runsRoot: "runs/",
   runMeta: (id: string) => `runs/${checked("run id", id, RUN_ID_PATTERN)}/run.json`,
 
   /** One file per flush; the date folders let lifecycle rules and readers work by day. */
@@ -58,6 +78,32 @@ export function versionOfKey(root: string, file: string, key: string): string | 
   if (rest.length !== 2 || rest[1] !== file) return undefined;
   const [v] = rest;
   return v !== undefined && VERSION_PATTERN.test(v) ? v : undefined;
+}
+
+/** The dataset and upload a key belongs to, if `key` is exactly a presigned upload's key. */
+export function datasetUploadOfKey(key: string): { dataset: string; id: string } | undefined {
+  const parts = key.split("/");
+  if (parts.length !== 5 || `${parts[0]}/${parts[1]}/` !== layout.datasetUploadsRoot) {
+    return undefined;
+  }
+  const [, , dataset, id, file] = parts;
+  if (dataset === undefined || id === undefined || !NAME_PATTERN.test(dataset)) return undefined;
+  if (!UPLOAD_ID_PATTERN.test(id) || file !== "data.csv") return undefined;
+  return { dataset, id };
+}
+
+/** The dataset, version and file name of a key, if `key` is exactly a dataset version's file. */
+export function datasetFileOfKey(
+  key: string,
+): { dataset: string; version: string; file: string } | undefined {
+  const parts = key.split("/");
+  if (parts.length !== 4 || `${parts[0]}/` !== layout.datasetsRoot) return undefined;
+  const [, dataset, v, file] = parts;
+  if (dataset === undefined || v === undefined || file === undefined || file === "") {
+    return undefined;
+  }
+  if (!NAME_PATTERN.test(dataset) || !VERSION_PATTERN.test(v)) return undefined;
+  return { dataset, version: v, file };
 }
 
 /** Sorts version strings numerically, newest last. */

@@ -38,5 +38,9 @@ export const modelRecordSchema = z.looseObject({
     .optional(),
 });
 
+/** A record before it is published: the registry adds the sha256 and the creation time. */
+export const newModelRecordSchema = modelRecordSchema.omit({ sha256: true, createdAt: true });
+
 export type ModelFeature = z.infer<typeof featureSchema>;
+export type NewModelRecord = z.infer<typeof newModelRecordSchema>;
 export type ModelRecord = z.infer<typeof modelRecordSchema>;

@@ -1,30 +1,72 @@
 /**
  * @module storage/object-store
  * A thin, typed door to one S3 bucket: JSON get/put, streaming put/get, listing, bucket
- * creation. It knows nothing of the layout; callers pass keys built by `layout`.
+ * creation and expiry rules, multipart uploads (driven here, or by clients through presigned
+ * part URLs) and server-side copies. It knows nothing of the layout; callers pass keys built by
+ * `layout`.
  */
 import type { Readable } from "node:stream";
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketLifecycleCommand,
   DeleteObjectCommand,
+  GetBucketLifecycleConfigurationCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  type LifecycleRule,
+  ListMultipartUploadsCommand,
+  type ListMultipartUploadsCommandOutput,
   ListObjectsV2Command,
+  ListPartsCommand,
+  type ListPartsCommandOutput,
+  PutBucketLifecycleConfigurationCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCommand,
+  UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { z } from "zod";
 import type { StorageEnv } from "../config.ts";
-import { ConflictError, InternalError } from "../errors.ts";
+import { ConflictError, InternalError, NotFoundError, SkiffError } from "../errors.ts";
 
 export interface ObjectInfo {
   key: string;
   size: number;
   lastModified: Date | undefined;
 }
+
+/** A multipart upload that was started and is neither completed nor aborted. */
+export interface PendingUpload {
+  key: string;
+  uploadId: string;
+  initiated: Date | undefined;
+}
+
+/** One part a multipart upload has received. */
+export interface UploadedPart {
+  partNumber: number;
+  size: number;
+  etag: string;
+}
+
+/** S3's limits on multipart uploads (MinIO keeps the same ones). */
+export const MULTIPART = {
+  minPartBytes: 5 * 1024 * 1024,
+  maxPartBytes: 5 * 1024 * 1024 * 1024,
+  maxParts: 10_000,
+} as const;
+
+/** Objects up to this size are copied in one request; larger ones part by part, in parallel. */
+const COPY_PART_BYTES = 64 * 1024 * 1024;
+const COPY_CONCURRENCY = 4;
 
 export class ObjectStore {
   readonly bucket: string;
@@ -35,9 +77,13 @@ export class ObjectStore {
     this.bucket = bucket;
   }
 
-  static fromEnv(env: StorageEnv): ObjectStore {
+  /**
+   * `endpoint` overrides SKIFF_S3_ENDPOINT: a store that only signs URLs for clients outside the
+   * cluster is built with the public endpoint, since the host is part of the signature.
+   */
+  static fromEnv(env: StorageEnv, options: { endpoint?: string } = {}): ObjectStore {
     const client = new S3Client({
-      endpoint: env.SKIFF_S3_ENDPOINT,
+      endpoint: options.endpoint ?? env.SKIFF_S3_ENDPOINT,
       region: env.SKIFF_S3_REGION,
       forcePathStyle: env.SKIFF_S3_FORCE_PATH_STYLE,
       credentials: {
@@ -66,6 +112,74 @@ export class ObjectStore {
       if (name !== "BucketAlreadyOwnedByYou" && name !== "BucketAlreadyExists") {
         throw storageFailure("create bucket", error);
       }
+    }
+  }
+
+  /**
+   * Makes objects under `prefix` expire `days` after they were written, through the bucket's
+   * lifecycle configuration; `days` 0 removes that expiry. Idempotent: the rule has an ID
+   * derived from the prefix, rules with other IDs are kept, and nothing is written when the
+   * configuration is already as asked. Answers whether the configuration changed.
+   */
+  async setExpiry(prefix: string, days: number): Promise<boolean> {
+    if (!Number.isInteger(days) || days < 0) {
+      throw new RangeError(`expiry days must be a whole number ≥ 0, got ${days}`);
+    }
+    const id = expiryRuleId(prefix);
+    const current = await this.lifecycleRules();
+    const ours = current.find((rule) => rule.ID === id);
+    const others = current.filter((rule) => rule.ID !== id);
+    if (days === 0) {
+      if (!ours) return false;
+      await this.writeLifecycle(others, `remove the lifecycle rule for ${prefix}`);
+      return true;
+    }
+    const unchanged =
+      ours?.Status === "Enabled" &&
+      ours.Expiration?.Days === days &&
+      ours.Filter?.Prefix === prefix &&
+      ours.Filter.And === undefined &&
+      ours.Filter.Tag === undefined;
+    if (unchanged) return false;
+    const rule: LifecycleRule = {
+      ID: id,
+      Status: "Enabled",
+      Filter: { Prefix: prefix },
+      Expiration: { Days: days },
+    };
+    await this.writeLifecycle([...others, rule], `set the lifecycle rule for ${prefix}`);
+    return true;
+  }
+
+  private async writeLifecycle(rules: LifecycleRule[], what: string): Promise<void> {
+    try {
+      if (rules.length === 0) {
+        await this.client.send(new DeleteBucketLifecycleCommand({ Bucket: this.bucket }));
+      } else {
+        await this.client.send(
+          new PutBucketLifecycleConfigurationCommand({
+            Bucket: this.bucket,
+            LifecycleConfiguration: { Rules: rules },
+          }),
+        );
+      }
+    } catch (error) {
+      throw storageFailure(what, error);
+    }
+  }
+
+  /** The bucket's lifecycle rules; none when it has no lifecycle configuration. */
+  async lifecycleRules(): Promise<LifecycleRule[]> {
+    try {
+      const out = await this.client.send(
+        new GetBucketLifecycleConfigurationCommand({ Bucket: this.bucket }),
+      );
+      return out.Rules ?? [];
+    } catch (error) {
+      if (error instanceof S3ServiceException && error.name === "NoSuchLifecycleConfiguration") {
+        return [];
+      }
+      throw storageFailure("read the lifecycle configuration", error);
     }
   }
 
@@ -171,7 +285,8 @@ export class ObjectStore {
 
   /**
    * Streams `body` into the object as a multipart upload without buffering it whole. If the
-   * stream fails the upload is aborted, so no partial object is left behind.
+   * stream fails the upload is aborted, so no partial object is left behind. A SkiffError the
+   * body throws (say, a validation failure) comes out unchanged, so its status reaches the client.
    */
   async putStream(key: string, body: Readable, contentType: string): Promise<void> {
     const upload = new Upload({
@@ -184,7 +299,226 @@ export class ObjectStore {
     try {
       await upload.done();
     } catch (error) {
+      if (error instanceof SkiffError) throw error;
       throw storageFailure(`upload ${key}`, error);
+    }
+  }
+
+  /** Size and last change of an object, or undefined when it does not exist. */
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { key, size: out.ContentLength ?? 0, lastModified: out.LastModified };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw storageFailure(`check ${key}`, error);
+    }
+  }
+
+  /** Starts a multipart upload whose parts a client may send itself; answers its upload id. */
+  async startMultipart(key: string, contentType: string): Promise<string> {
+    try {
+      const out = await this.client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          ContentType: contentType,
+        }),
+      );
+      if (out.UploadId === undefined) throw new Error("no UploadId in the answer");
+      return out.UploadId;
+    } catch (error) {
+      throw storageFailure(`start an upload to ${key}`, error);
+    }
+  }
+
+  /**
+   * Every pending multipart upload in the bucket. Listed bucket-wide because MinIO answers a
+   * prefix only when it is a whole key, never a folder.
+   */
+  async *listMultiparts(): AsyncGenerator<PendingUpload> {
+    yield* this.pendingUploads(undefined);
+  }
+
+  /** The pending multipart upload at exactly `key`, if there is one (the newest, if several). */
+  async findMultipart(key: string): Promise<PendingUpload | undefined> {
+    let found: PendingUpload | undefined;
+    for await (const upload of this.pendingUploads(key)) {
+      if (upload.key !== key) continue;
+      if (found === undefined || (upload.initiated ?? 0) > (found.initiated ?? 0)) found = upload;
+    }
+    return found;
+  }
+
+  private async *pendingUploads(prefix: string | undefined): AsyncGenerator<PendingUpload> {
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      let page: ListMultipartUploadsCommandOutput;
+      try {
+        page = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
+        );
+      } catch (error) {
+        throw storageFailure("list multipart uploads", error);
+      }
+      for (const u of page.Uploads ?? []) {
+        if (u.Key === undefined || u.UploadId === undefined) continue;
+        yield { key: u.Key, uploadId: u.UploadId, initiated: u.Initiated };
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker !== undefined);
+  }
+
+  /** The parts an upload has received, by part number; undefined when the upload is gone. */
+  async listParts(key: string, uploadId: string): Promise<UploadedPart[] | undefined> {
+    const parts: UploadedPart[] = [];
+    let marker: string | undefined;
+    do {
+      let page: ListPartsCommandOutput;
+      try {
+        page = await this.client.send(
+          new ListPartsCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: uploadId,
+            PartNumberMarker: marker,
+          }),
+        );
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw storageFailure(`list the parts of ${key}`, error);
+      }
+      for (const p of page.Parts ?? []) {
+        if (p.PartNumber === undefined || p.ETag === undefined) continue;
+        parts.push({ partNumber: p.PartNumber, size: p.Size ?? 0, etag: p.ETag });
+      }
+      marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+    } while (marker !== undefined);
+    return parts.sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  /**
+   * Joins the parts into the object. With `onlyIfAbsent` it fails with a ConflictError when the
+   * object exists, so of two concurrent completions only one succeeds; a missing upload is a
+   * NotFoundError.
+   */
+  async completeMultipart(
+    key: string,
+    uploadId: string,
+    parts: readonly UploadedPart[],
+    options: { onlyIfAbsent?: boolean } = {},
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: {
+            Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
+          },
+          ...(options.onlyIfAbsent ? { IfNoneMatch: "*" } : {}),
+        }),
+      );
+    } catch (error) {
+      if (options.onlyIfAbsent && isPreconditionFailed(error)) {
+        throw new ConflictError(`${key} already exists`);
+      }
+      if (isMissing(error)) throw new NotFoundError(`no pending upload ${uploadId} at ${key}`);
+      throw storageFailure(`complete the upload to ${key}`, error);
+    }
+  }
+
+  /** Aborts an upload and frees its parts; an upload that is already gone is fine. */
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
+      );
+    } catch (error) {
+      if (!isMissing(error)) throw storageFailure(`abort the upload to ${key}`, error);
+    }
+  }
+
+  /**
+   * A URL that lets its holder PUT one part of an upload, valid for `expiresInSeconds`. Signing
+   * happens locally; the URL names this store's endpoint.
+   */
+  async presignPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    expiresInSeconds: number,
+  ): Promise<string> {
+    const command = new UploadPartCommand({
+      Bucket: this.bucket,
+      Key: key,
+      UploadId: uploadId,
+      PartNumber: partNumber,
+    });
+    try {
+      return await getSignedUrl(this.client, command, { expiresIn: expiresInSeconds });
+    } catch (error) {
+      throw storageFailure(`sign a part URL for ${key}`, error);
+    }
+  }
+
+  /**
+   * Copies an object inside the bucket without its bytes leaving the storage. Large objects go
+   * part by part in parallel: one CopyObject is single-threaded on the server and refuses
+   * objects over 5 GiB. If a part fails the copy is aborted, so no partial object is left.
+   */
+  async copy(source: string, target: string, size: number): Promise<void> {
+    const copySource = encodeURI(`${this.bucket}/${source}`);
+    if (size <= COPY_PART_BYTES) {
+      try {
+        await this.client.send(
+          new CopyObjectCommand({ Bucket: this.bucket, Key: target, CopySource: copySource }),
+        );
+      } catch (error) {
+        throw storageFailure(`copy ${source} to ${target}`, error);
+      }
+      return;
+    }
+    const partBytes = Math.max(COPY_PART_BYTES, Math.ceil(size / MULTIPART.maxParts));
+    const count = Math.ceil(size / partBytes);
+    const uploadId = await this.startMultipart(target, "application/octet-stream");
+    try {
+      const parts: UploadedPart[] = [];
+      let next = 0;
+      const worker = async () => {
+        while (next < count) {
+          const index = next++;
+          const first = index * partBytes;
+          const last = Math.min(size, first + partBytes) - 1;
+          const out = await this.client.send(
+            new UploadPartCopyCommand({
+              Bucket: this.bucket,
+              Key: target,
+              UploadId: uploadId,
+              PartNumber: index + 1,
+              CopySource: copySource,
+              CopySourceRange: `bytes=${first}-${last}`,
+            }),
+          );
+          const etag = out.CopyPartResult?.ETag;
+          if (etag === undefined) throw new Error(`no ETag for part ${index + 1}`);
+          parts[index] = { partNumber: index + 1, size: last - first + 1, etag };
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, count) }, worker));
+      await this.completeMultipart(target, uploadId, parts);
+    } catch (error) {
+      await this.abortMultipart(target, uploadId);
+      if (error instanceof SkiffError) throw error;
+      throw storageFailure(`copy ${source} to ${target}`, error);
     }
   }
 
@@ -241,6 +575,12 @@ export class ObjectStore {
       throw storageFailure(what, error);
     }
   }
+}
+
+/** `predictions/` → `skiff-expire-predictions`: one rule per prefix, found again by its ID. */
+export function expiryRuleId(prefix: string): string {
+  const slug = prefix.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return `skiff-expire-${slug || "all"}`;
 }
 
 function statusOf(error: unknown): number | undefined {

@@ -1,0 +1,77 @@
+/**
+ * @module train/executors/inline
+ * Runs jobs as child processes of the train function, at most `concurrency` at a time, so
+ * training never blocks the function's event loop. A child that dies without recording an
+ * outcome has its run marked failed at once.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import type { Logger } from "../../lib/logger.ts";
+import { isFinished } from "../runs/run-record.ts";
+import type { RunStore } from "../runs/run-store.ts";
+import type { RunExecutor } from "./executor.ts";
+import { jobCommand } from "./job-command.ts";
+
+export interface InlineExecutorOptions {
+  runs: RunStore;
+  logger: Logger;
+  concurrency: number;
+  /** The job's environment: storage settings and credentials. */
+  env: Record<string, string>;
+}
+
+export class InlineExecutor implements RunExecutor {
+  readonly kind = "inline";
+  readonly #options: InlineExecutorOptions;
+  readonly #queue: string[] = [];
+  readonly #running = new Map<string, ChildProcess>();
+  #closed = false;
+
+  constructor(options: InlineExecutorOptions) {
+    this.#options = options;
+  }
+
+  async start(runId: string): Promise<void> {
+    if (this.#closed) throw new Error("the executor is shutting down");
+    this.#queue.push(runId);
+    this.#next();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const exits = [...this.#running.values()].map((child) => new Promise<void>((resolve) => child.once("exit", () => resolve())));
+    for (const child of this.#running.values()) child.kill("SIGTERM");
+    await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 10_000).unref())]);
+  }
+
+  #next(): void {
+    while (!this.#closed && this.#running.size < this.#options.concurrency && this.#queue.length > 0) {
+      const runId = this.#queue.shift() as string;
+      const { command, args } = jobCommand(runId);
+      const child = spawn(command, args, {
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...this.#options.env },
+        stdio: ["ignore", "inherit", "inherit"],
+      });
+      this.#running.set(runId, child);
+      child.once("exit", (code, signal) => {
+        this.#running.delete(runId);
+        void this.#settle(runId, code, signal);
+        this.#next();
+      });
+    }
+  }
+
+  /** A job that exits without having recorded an outcome died; say so in its run. */
+  async #settle(runId: string, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    try {
+      const run = await this.#options.runs.get(runId);
+      if (isFinished(run.status)) return;
+      await this.#options.runs.update(runId, {
+        status: "failed",
+        finishedAt: new Date().toISOString(),
+        error: `the training process exited ${signal ? `on ${signal}` : `with code ${code}`} before finishing`,
+      });
+    } catch (error) {
+      this.#options.logger.error({ runId, err: error }, "could not record a dead job");
+    }
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * @module train/registry/bring-your-own
+ * Registers a model trained elsewhere: its metadata is validated and the ONNX file is loaded in
+ * onnxruntime, exactly as serve will load it, before anything is committed. A file that would
+ * not serve is refused and leaves no version behind.
+ */
+import { InvalidRequestError } from "../../lib/errors.ts";
+import { describeIssues } from "../../lib/http/error-handler.ts";
+import { newModelRecordSchema } from "../../lib/storage/model-record.ts";
+import type { ObjectStore } from "../../lib/storage/object-store.ts";
+import { planFor } from "../../serve/predict/plan.ts";
+import { OnnxModel } from "../../serve/runtime/onnx-model.ts";
+import { publishVersion } from "./versions.ts";
+
+export async function registerUploadedModel(store: ObjectStore, name: string, onnx: Uint8Array, metadata: unknown) {
+  const parsed = newModelRecordSchema.safeParse(metadata);
+  if (!parsed.success) throw new InvalidRequestError(describeIssues("metadata", parsed.error));
+  try {
+    const model = await OnnxModel.load({ name, version: "1", record: { ...parsed.data, sha256: "0".repeat(64) }, onnx });
+    try {
+      planFor(model);
+    } finally {
+      model.retire();
+    }
+  } catch (error) {
+    throw new InvalidRequestError(`the model cannot be served: ${(error as Error).message}`);
+  }
+  return publishVersion(store, name, onnx, parsed.data);
+}

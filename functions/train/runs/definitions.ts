@@ -1,0 +1,67 @@
+/**
+ * @module train/runs/definitions
+ * The training-run routes as OpenAPI definitions: they validate requests and document the API.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireJson } from "../../lib/http/require-json.ts";
+import { runRequestSchema } from "./plan.ts";
+import { RUN_STATUSES, runRecordSchema } from "./run-record.ts";
+
+const Run = runRecordSchema.openapi("Run");
+const RunId = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+
+export const startRunRoute = createRoute({
+  method: "post",
+  path: "/runs",
+  summary: "Start a training run",
+  tags: ["train"],
+  middleware: [requireJson()] as const,
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: runRequestSchema.openapi("RunRequest", { example: { dataset: "iris", model: "iris", target: "species" } }),
+        },
+      },
+    },
+  },
+  responses: {
+    202: json(Run, "The run, queued"),
+    400: { description: "The request cannot succeed (unknown column, one class, bad params, ...)" },
+    404: { description: "No such dataset or dataset version" },
+  },
+});
+
+export const listRunsRoute = createRoute({
+  method: "get",
+  path: "/runs",
+  summary: "Runs, newest first",
+  tags: ["train"],
+  request: {
+    query: z.object({
+      model: z.string().optional().openapi({ param: { name: "model", in: "query" } }),
+      status: z.enum(RUN_STATUSES).optional().openapi({ param: { name: "status", in: "query" } }),
+    }),
+  },
+  responses: { 200: json(z.object({ runs: z.array(Run) }), "Runs") },
+});
+
+export const getRunRoute = createRoute({
+  method: "get",
+  path: "/runs/{id}",
+  summary: "A run: status, progress, timings, metrics, error, resulting model version",
+  tags: ["train"],
+  request: { params: RunId },
+  responses: { 200: json(Run, "The run"), 404: { description: "No such run" } },
+});
+
+export const runEventsRoute = createRoute({
+  method: "get",
+  path: "/runs/{id}/events",
+  summary: "Server-sent events with the run's progress until it ends",
+  tags: ["train"],
+  request: { params: RunId },
+  responses: { 200: { description: "text/event-stream of `progress` events, then one `end`" }, 404: { description: "No such run" } },
+});

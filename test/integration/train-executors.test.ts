@@ -1,0 +1,70 @@
+import { once } from "node:events";
+import { createServer } from "node:http";
+import { KubeConfig } from "@kubernetes/client-node";
+import { Job } from "kubernetes-models/batch/v1";
+import { describe, expect, it } from "vitest";
+import { buildJobSpec } from "../../functions/train/executors/job-spec.ts";
+import { KubernetesExecutor } from "../../functions/train/executors/kubernetes.ts";
+import { capturedLogger } from "../support/logs.ts";
+
+const spec = {
+  namespace: "ml",
+  image: "ghcr.io/skiff-ml/skiff:0.1.0",
+  serviceAccountName: "skiff-train-job",
+  secretName: "skiff-s3",
+  env: { SKIFF_S3_ENDPOINT: "http://minio:9000", SKIFF_S3_BUCKET: "skiff" },
+  secretEnv: { SKIFF_S3_ACCESS_KEY_ID: "accessKeyId", SKIFF_S3_SECRET_ACCESS_KEY: "secretAccessKey" },
+  resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "1", memory: "2Gi" } },
+  backoffLimit: 0,
+  ttlSecondsAfterFinished: 3600,
+  activeDeadlineSeconds: 21600,
+};
+
+describe("the Kubernetes Job for a run", () => {
+  it("is a valid batch/v1 Job running the job entry point with credentials by reference", () => {
+    const job = buildJobSpec({ ...spec, runId: "run-abc-123" });
+    new Job(job as ConstructorParameters<typeof Job>[0]).validate();
+    const container = job.spec.template.spec.containers[0];
+    expect(container?.command).toEqual(["node", "dist/train-job.mjs", "run-abc-123"]);
+    expect(job.metadata.name).toBe("skiff-run-abc-123");
+    expect(job.spec.template.spec.automountServiceAccountToken).toBe(false);
+    expect(job.spec.template.spec.restartPolicy).toBe("Never");
+    const secret = container?.env.find((e) => e.name === "SKIFF_S3_SECRET_ACCESS_KEY");
+    expect(secret).toEqual({ name: "SKIFF_S3_SECRET_ACCESS_KEY", valueFrom: { secretKeyRef: { name: "skiff-s3", key: "secretAccessKey" } } });
+    expect(JSON.stringify(job)).not.toMatch(/"value":"[^"]*secret/i);
+    expect(container?.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+  });
+
+  it("is created through the API server (no cluster exists here: a local server records the request)", async () => {
+    const requests: Array<{ method?: string; url?: string; auth?: string; body: unknown }> = [];
+    const server = createServer((req, res) => {
+      let text = "";
+      req.on("data", (c: Buffer) => {
+        text += c.toString();
+      });
+      req.on("end", () => {
+        requests.push({ method: req.method, url: req.url, auth: req.headers.authorization, body: JSON.parse(text || "{}") });
+        res.writeHead(201, { "content-type": "application/json" }).end(text);
+      });
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const port = (server.address() as { port: number }).port;
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: "local", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+      users: [{ name: "train", token: "sa-token" }],
+      contexts: [{ name: "local", cluster: "local", user: "train", namespace: "ml" }],
+      currentContext: "local",
+    });
+    try {
+      const executor = new KubernetesExecutor({ spec, logger: capturedLogger("train").logger, kubeConfig });
+      await executor.start("run-xyz");
+    } finally {
+      server.close();
+    }
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ method: "POST", url: "/apis/batch/v1/namespaces/ml/jobs", auth: "Bearer sa-token" });
+    expect(requests[0]?.body).toEqual(buildJobSpec({ ...spec, runId: "run-xyz" }));
+  });
+});
