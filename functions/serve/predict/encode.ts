@@ -42,8 +42,14 @@ function write(
 ): void {
   const kind = elementKindOf(spec.type);
   if (value === null || value === undefined) {
+    // A nullable feature's missing value is NaN for numbers and "" for categories; the graph
+    // imputes either.
     if (value === null && feature.nullable && kind === "float") {
       (column as Float32Array)[index] = Number.NaN;
+      return;
+    }
+    if (value === null && feature.nullable && kind === "string") {
+      (column as string[])[index] = "";
       return;
     }
     throw new InvalidRequestError(

@@ -1,0 +1,53 @@
+/**
+ * @module train/trainers/evaluate
+ * What every trainer ends with: the fitted model's metrics on the held-out rows (unprefixed:
+ * accuracy, r2, ...) and on the training rows (train_accuracy, train_r2, ...), the latter to
+ * show over- or underfitting next to the former.
+ */
+import { ClassificationMetrics, RegressionMetrics } from "./metrics.ts";
+import { type FittedModel, predictInto } from "./model.ts";
+
+export interface Evaluation {
+  metrics: Record<string, number>;
+  /** Held-out rows, rows = true class, columns = predicted class, in `classes` order. */
+  confusionMatrix?: number[][];
+}
+
+export class Evaluator {
+  readonly #model: FittedModel;
+  readonly #classes: number | undefined;
+  readonly #out: Float64Array;
+  readonly #test: ClassificationMetrics | RegressionMetrics;
+  readonly #train: ClassificationMetrics | RegressionMetrics;
+
+  /** `classes`: how many (classification), or undefined (regression). */
+  constructor(model: FittedModel, classes: number | undefined) {
+    this.#model = model;
+    this.#classes = classes;
+    this.#out = new Float64Array(Math.max(2, model.outputs));
+    const make = () =>
+      classes === undefined ? new RegressionMetrics() : new ClassificationMetrics(classes);
+    this.#test = make();
+    this.#train = make();
+  }
+
+  /** `target`: the class index, or the value. */
+  add(x: Float64Array, offset: number, target: number, test: boolean): void {
+    predictInto(this.#model, x, offset, this.#out);
+    const metrics = test ? this.#test : this.#train;
+    if (metrics instanceof ClassificationMetrics) metrics.add(target, this.#out);
+    else metrics.add(target, this.#out[0] as number);
+  }
+
+  finish(): Evaluation {
+    const metrics: Record<string, number> = { ...this.#test.metrics() };
+    for (const [name, value] of Object.entries(this.#train.metrics() ?? {})) {
+      metrics[`train_${name}`] = value;
+    }
+    if (this.#classes === undefined || !(this.#test instanceof ClassificationMetrics))
+      return { metrics };
+    return this.#test.rows > 0
+      ? { metrics, confusionMatrix: this.#test.confusionMatrix() }
+      : { metrics };
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * @module train/trainers/passes
+ * One pass over the dataset as the trainers see it: rows parsed, rows without a target left
+ * out, and each remaining row put on the train or test side. A fresh Splitter per pass makes
+ * the sides identical on every pass.
+ */
+import { type Layout, type ParsedRow, RowParser } from "./columns.ts";
+import { TrainingError } from "./errors.ts";
+import type { Stage } from "./progress.ts";
+import { Splitter } from "./split.ts";
+
+export type RowSource = () => AsyncIterable<string[]>;
+
+export interface LabelledRow {
+  row: ParsedRow;
+  test: boolean;
+  /** 0-based position among the data rows (header excluded), empty-target rows included. */
+  index: number;
+}
+
+export interface PassSettings {
+  layout: Layout;
+  seed: number;
+  testFraction: number;
+  datasetBytes: number;
+}
+
+/** Roughly the bytes a row took in the CSV: its cells plus separators. */
+function rowBytes(cells: readonly string[]): number {
+  let bytes = cells.length;
+  for (const cell of cells) bytes += cell.length;
+  return bytes;
+}
+
+export async function* labelledRows(
+  settings: PassSettings,
+  rows: RowSource,
+  stage?: Stage,
+): AsyncGenerator<LabelledRow> {
+  const parser = new RowParser(settings.layout);
+  const splitter = new Splitter(settings.seed, settings.testFraction);
+  const classification = settings.layout.task === "classification";
+  const total = Math.max(1, settings.datasetBytes);
+  let index = 0;
+  let bytes = 0;
+  for await (const cells of rows()) {
+    if (!Array.isArray(cells)) throw new TrainingError(`row ${index + 1} is not a list of cells`);
+    const row = parser.parse(cells, index);
+    if (stage && (index & 1023) === 0) stage.at(bytes / total);
+    bytes += rowBytes(cells);
+    const at = index++;
+    if (row.target === undefined) continue;
+    const test = splitter.isTest(classification ? (row.target as string) : "");
+    yield { row, test, index: at };
+  }
+}
