@@ -5,8 +5,14 @@
 import { z } from "zod";
 import { baseEnv } from "../functions/lib/config.ts";
 import { serveSettings } from "../functions/serve/config.ts";
+import { trainSettings } from "../functions/train/config.ts";
 
-export const localEnv = baseEnv.extend(serveSettings.shape).extend({
+export const localEnv = baseEnv
+  .extend(serveSettings.shape)
+  .extend(trainSettings.shape)
+  .extend({
+  /** Generated at each start and printed when not set. */
+  SKIFF_API_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   /** Where MinIO keeps its data and credentials; it survives restarts. */
   SKIFF_DATA_DIR: z.string().min(1).default(".skiff"),
   /** MinIO's port on 127.0.0.1; 0 picks a free one. */

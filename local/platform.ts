@@ -3,6 +3,7 @@
  * The whole platform on one machine: a real MinIO server, every function in this process and
  * a gateway on one port that routes like the chart's Ingress.
  */
+import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { createInfoApp } from "../functions/info/app.ts";
 import { documentsOf } from "../functions/info/documents.ts";
@@ -16,6 +17,10 @@ import { ObjectStore } from "../functions/lib/storage/object-store.ts";
 import { createNotFoundApp } from "../functions/not-found/app.ts";
 import { createServeApp } from "../functions/serve/app.ts";
 import { setUpServe } from "../functions/serve/setup.ts";
+import { createTrainApp } from "../functions/train/app.ts";
+import type { TrainEnv } from "../functions/train/config.ts";
+import { trainContexts } from "../functions/train/context.ts";
+import { setUpTrain } from "../functions/train/setup.ts";
 import { freePort, startMinio } from "../minio/launcher.ts";
 import { ensureTool } from "../toolchain/tools.ts";
 import { routingTableFromChart } from "./chart-routes.ts";
@@ -30,6 +35,8 @@ export interface RunningPlatform {
   minioEndpoint: string;
   dataDir: string;
   running: FunctionName[];
+  /** The bearer token train and registry writes need. */
+  token: string;
   routes: ReturnType<typeof routingTableFromChart>;
   close(): Promise<void>;
 }
@@ -63,7 +70,7 @@ export async function startPlatform(
     const store = ObjectStore.fromEnv(storage);
     await store.ensureBucket();
 
-    const running: FunctionName[] = ["info", "serve"];
+    const running: FunctionName[] = ["info", "serve", "train"];
     const routes = onlyFunctions(routingTableFromChart(), new Set(running));
     const metrics = createMetrics();
     const readiness = new Readiness();
@@ -88,8 +95,20 @@ export async function startPlatform(
       context: serveParts.context,
       jsonBodyLimitBytes: env.SKIFF_JSON_BODY_LIMIT,
     });
+    const token = env.SKIFF_API_TOKEN ?? randomBytes(24).toString("base64url");
+    // Locally runs always execute as child processes: there is no cluster to create Jobs in.
+    const trainConfig: TrainEnv = { ...env, ...storage, SKIFF_API_TOKEN: token, SKIFF_RUN_EXECUTOR: "inline" };
+    const trainDeps = { metrics, readiness, logger: loggerOf("train") };
+    const trainParts = setUpTrain(trainConfig, store, trainDeps);
+    const train = createTrainApp({
+      ...trainDeps,
+      store,
+      token,
+      ...trainContexts(trainConfig, store, trainParts),
+      jsonBodyLimitBytes: env.SKIFF_JSON_BODY_LIMIT,
+    });
     const notFound = createNotFoundApp({ ...common, logger: loggerOf("not-found"), routes });
-    const gateway = createGateway(routes, { info, serve }, notFound);
+    const gateway = createGateway(routes, { info, serve, train }, notFound);
     const server = await startHttpServer({
       fetch: gateway,
       port,
@@ -111,9 +130,10 @@ export async function startPlatform(
       dataDir,
       running,
       routes,
+      token,
       close: async () => {
         await server.close();
-        await runHooks(serveParts.shutdownHooks, logger);
+        await runHooks([...serveParts.shutdownHooks, ...trainParts.shutdownHooks], logger);
         await admin.close();
         await minio.stop();
       },

@@ -5,10 +5,12 @@
  */
 import type { FunctionName } from "../lib/routing.ts";
 import { serveOpenApiDocument } from "../serve/openapi.ts";
+import { trainOpenApiDocument } from "../train/openapi.ts";
 import type { FunctionDocument, OpenApiDocument } from "./openapi.ts";
 
 const DOCUMENTS: Partial<Record<FunctionName, () => FunctionDocument>> = {
   serve: () => ({ prefix: "/serve", document: serveOpenApiDocument() as OpenApiDocument }),
+  train: () => ({ prefix: "/train", document: trainOpenApiDocument() as OpenApiDocument }),
 };
 
 export function documentsOf(functions: Iterable<string>): FunctionDocument[] {

@@ -11,11 +11,16 @@ export type ColumnType = (typeof COLUMN_TYPES)[number];
 export const columnSchema = z.object({
   name: z.string().min(1),
   type: z.enum(COLUMN_TYPES),
-  /** Empty cells (the CSV's "" or an unquoted empty field). */
+  /** Empty cells (the CSV's "" or an unquoted empty field; whitespace alone counts as empty). */
   missing: z.number().int().min(0),
-  /** Distinct values of a categorical or boolean column, sorted, when there are at most the bound. */
+  /**
+   * Distinct non-missing values of any column, when there are at most the bound
+   * (SKIFF_SCHEMA_MAX_DISTINCT): as written for categorical and boolean columns, sorted; for
+   * numeric columns one per number, written canonically ("1.0" as "1") and sorted numerically,
+   * so an integer target's classes are known.
+   */
   values: z.array(z.string()).optional(),
-  /** True when a categorical column had more distinct values than the bound (values is then absent). */
+  /** True when the column had more distinct values than the bound (values is then absent). */
   tooManyValues: z.boolean().optional(),
   /** For numeric columns: smallest and largest value seen. */
   min: z.number().optional(),

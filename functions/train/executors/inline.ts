@@ -38,13 +38,19 @@ export class InlineExecutor implements RunExecutor {
 
   async close(): Promise<void> {
     this.#closed = true;
-    const exits = [...this.#running.values()].map((child) => new Promise<void>((resolve) => child.once("exit", () => resolve())));
+    const exits = [...this.#running.values()].map(
+      (child) => new Promise<void>((resolve) => child.once("exit", () => resolve())),
+    );
     for (const child of this.#running.values()) child.kill("SIGTERM");
     await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 10_000).unref())]);
   }
 
   #next(): void {
-    while (!this.#closed && this.#running.size < this.#options.concurrency && this.#queue.length > 0) {
+    while (
+      !this.#closed &&
+      this.#running.size < this.#options.concurrency &&
+      this.#queue.length > 0
+    ) {
       const runId = this.#queue.shift() as string;
       const { command, args } = jobCommand(runId);
       const child = spawn(command, args, {

@@ -10,7 +10,10 @@ const here = fileURLToPath(import.meta.url);
 
 export function jobCommand(runId: string): { command: string; args: string[] } {
   if (here.endsWith(".ts")) {
-    return { command: process.execPath, args: ["--import", "tsx", join(dirname(here), "..", "runs", "job-main.ts"), runId] };
+    return {
+      command: process.execPath,
+      args: ["--import", "tsx", join(dirname(here), "..", "runs", "job-main.ts"), runId],
+    };
   }
   return { command: process.execPath, args: [join(dirname(here), "train-job.mjs"), runId] };
 }

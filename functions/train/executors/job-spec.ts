@@ -28,7 +28,12 @@ export function jobName(runId: string): string {
 }
 
 export function buildJobSpec(o: JobSpecOptions) {
-  const labels = { "app.kubernetes.io/part-of": "skiff", "app.kubernetes.io/component": "train-job", "skiff.dev/run-id": o.runId, ...o.labels };
+  const labels = {
+    "app.kubernetes.io/part-of": "skiff",
+    "app.kubernetes.io/component": "train-job",
+    "skiff.dev/run-id": o.runId,
+    ...o.labels,
+  };
   return {
     apiVersion: "batch/v1",
     kind: "Job",
@@ -43,7 +48,12 @@ export function buildJobSpec(o: JobSpecOptions) {
           restartPolicy: "Never",
           serviceAccountName: o.serviceAccountName,
           automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
           containers: [
             {
               name: "train",

@@ -12,11 +12,21 @@ import { planFor } from "../../serve/predict/plan.ts";
 import { OnnxModel } from "../../serve/runtime/onnx-model.ts";
 import { publishVersion } from "./versions.ts";
 
-export async function registerUploadedModel(store: ObjectStore, name: string, onnx: Uint8Array, metadata: unknown) {
+export async function registerUploadedModel(
+  store: ObjectStore,
+  name: string,
+  onnx: Uint8Array,
+  metadata: unknown,
+) {
   const parsed = newModelRecordSchema.safeParse(metadata);
   if (!parsed.success) throw new InvalidRequestError(describeIssues("metadata", parsed.error));
   try {
-    const model = await OnnxModel.load({ name, version: "1", record: { ...parsed.data, sha256: "0".repeat(64) }, onnx });
+    const model = await OnnxModel.load({
+      name,
+      version: "1",
+      record: { ...parsed.data, sha256: "0".repeat(64) },
+      onnx,
+    });
     try {
       planFor(model);
     } finally {

@@ -6,14 +6,22 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireJson } from "../../lib/http/require-json.ts";
 import { NAME_PATTERN } from "../../lib/storage/layout.ts";
 
-const name = z.string().regex(NAME_PATTERN, "must be a model name").openapi({ param: { name: "name", in: "path" }, example: "iris" });
+const name = z
+  .string()
+  .regex(NAME_PATTERN, "must be a model name")
+  .openapi({ param: { name: "name", in: "path" }, example: "iris" });
 const alias = z
   .string()
   .regex(NAME_PATTERN, "must be a DNS label, e.g. production")
   .openapi({ param: { name: "alias", in: "path" }, example: "production" });
 const version = z.string().openapi({ param: { name: "version", in: "path" }, example: "2" });
-const Aliases = z.object({ model: z.string(), aliases: z.record(z.string(), z.string()) }).openapi("Aliases");
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const Aliases = z
+  .object({ model: z.string(), aliases: z.record(z.string(), z.string()) })
+  .openapi("Aliases");
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
 
 export const setAliasRoute = createRoute({
   method: "put",
@@ -23,9 +31,21 @@ export const setAliasRoute = createRoute({
   middleware: [requireJson()] as const,
   request: {
     params: z.object({ name, alias }),
-    body: { required: true, content: { "application/json": { schema: z.object({ version: z.string().regex(/^[1-9][0-9]*$/, "must be a version number") }) } } },
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z.object({
+            version: z.string().regex(/^[1-9][0-9]*$/, "must be a version number"),
+          }),
+        },
+      },
+    },
   },
-  responses: { 200: json(Aliases, "The model's aliases"), 404: { description: "No such model or version" } },
+  responses: {
+    200: json(Aliases, "The model's aliases"),
+    404: { description: "No such model or version" },
+  },
 });
 
 export const deleteAliasRoute = createRoute({
@@ -34,17 +54,24 @@ export const deleteAliasRoute = createRoute({
   summary: "Remove an alias",
   tags: ["registry"],
   request: { params: z.object({ name, alias }) },
-  responses: { 200: json(Aliases, "The model's aliases"), 404: { description: "No such model or alias" } },
+  responses: {
+    200: json(Aliases, "The model's aliases"),
+    404: { description: "No such model or alias" },
+  },
 });
 
 export const uploadModelRoute = createRoute({
   method: "post",
   path: "/models/{name}/versions",
-  summary: "Register a model trained elsewhere: multipart form with `model` (the ONNX file) and `metadata` (model.json without sha256)",
+  summary:
+    "Register a model trained elsewhere: multipart form with `model` (the ONNX file) and `metadata` (model.json without sha256)",
   tags: ["registry"],
   request: { params: z.object({ name }) },
   responses: {
-    201: json(z.object({ model: z.string(), version: z.string() }).openapi("NewVersion"), "The new version"),
+    201: json(
+      z.object({ model: z.string(), version: z.string() }).openapi("NewVersion"),
+      "The new version",
+    ),
     400: { description: "The metadata is invalid or the ONNX file cannot be served" },
   },
 });
@@ -55,5 +82,11 @@ export const deleteVersionRoute = createRoute({
   summary: "Delete a version that no alias points to",
   tags: ["registry"],
   request: { params: z.object({ name, version }) },
-  responses: { 204: { description: "Deleted" }, 404: { description: "No such version" }, 409: { description: "An alias points to it" } },
+  responses: {
+    204: { description: "Deleted" },
+    404: { description: "No such version" },
+    409: { description: "An alias points to it" },
+  },
 });
+
+export const registryRouteDefinitions = [setAliasRoute, deleteAliasRoute, uploadModelRoute, deleteVersionRoute];

@@ -7,7 +7,12 @@ import { InvalidRequestError, UnsupportedMediaTypeError } from "../../lib/errors
 import type { ObjectStore } from "../../lib/storage/object-store.ts";
 import { removeAlias, setAlias } from "./aliases.ts";
 import { registerUploadedModel } from "./bring-your-own.ts";
-import { deleteAliasRoute, deleteVersionRoute, setAliasRoute, uploadModelRoute } from "./definitions.ts";
+import {
+  deleteAliasRoute,
+  deleteVersionRoute,
+  setAliasRoute,
+  uploadModelRoute,
+} from "./definitions.ts";
 import { deleteVersion } from "./versions.ts";
 
 export function mountRegistry(routes: OpenAPIHono, store: ObjectStore): void {
@@ -25,17 +30,28 @@ export function mountRegistry(routes: OpenAPIHono, store: ObjectStore): void {
   routes.openapi(uploadModelRoute, async (c) => {
     const { name } = c.req.valid("param");
     const type = c.req.header("content-type");
-    if (!type?.startsWith("multipart/form-data")) throw new UnsupportedMediaTypeError("multipart/form-data", type);
+    if (!type?.startsWith("multipart/form-data"))
+      throw new UnsupportedMediaTypeError("multipart/form-data", type);
     const form = await c.req.parseBody();
     const file = form.model;
-    if (!(file instanceof File)) throw new InvalidRequestError("form field model must be the ONNX file");
+    if (!(file instanceof File))
+      throw new InvalidRequestError("form field model must be the ONNX file");
     let metadata: unknown;
     try {
-      metadata = JSON.parse(typeof form.metadata === "string" ? form.metadata : await (form.metadata as File | undefined)?.text() ?? "");
+      metadata = JSON.parse(
+        typeof form.metadata === "string"
+          ? form.metadata
+          : ((await (form.metadata as File | undefined)?.text()) ?? ""),
+      );
     } catch {
       throw new InvalidRequestError("form field metadata must be the model's metadata as JSON");
     }
-    const { version } = await registerUploadedModel(store, name, new Uint8Array(await file.arrayBuffer()), metadata);
+    const { version } = await registerUploadedModel(
+      store,
+      name,
+      new Uint8Array(await file.arrayBuffer()),
+      metadata,
+    );
     return c.json({ model: name, version }, 201);
   });
 

@@ -12,13 +12,13 @@ import { listVersions, readAliases } from "../../lib/storage/model-catalogue.ts"
 import type { ModelRecord, NewModelRecord } from "../../lib/storage/model-record.ts";
 import type { ObjectStore } from "../../lib/storage/object-store.ts";
 
-
 /** Highest version number ever claimed or published (claims of abandoned writes count too). */
 async function highestVersion(store: ObjectStore, name: string): Promise<number> {
   const root = layout.modelRoot(name);
   let highest = 0;
   for await (const object of store.list(root)) {
-    const v = versionOfKey(root, "claim.json", object.key) ?? versionOfKey(root, "model.json", object.key);
+    const v =
+      versionOfKey(root, "claim.json", object.key) ?? versionOfKey(root, "model.json", object.key);
     if (v !== undefined) highest = Math.max(highest, Number(v));
   }
   return highest;
@@ -28,13 +28,19 @@ async function claimVersion(store: ObjectStore, name: string): Promise<string> {
   let next = (await highestVersion(store, name)) + 1;
   for (let attempt = 0; attempt < 50; attempt++, next++) {
     try {
-      await store.putJson(layout.modelClaim(name, String(next)), { claimedAt: new Date().toISOString() }, { onlyIfAbsent: true });
+      await store.putJson(
+        layout.modelClaim(name, String(next)),
+        { claimedAt: new Date().toISOString() },
+        { onlyIfAbsent: true },
+      );
       return String(next);
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
     }
   }
-  throw new ConflictError(`could not claim a new version of model ${name}: too many concurrent writers`);
+  throw new ConflictError(
+    `could not claim a new version of model ${name}: too many concurrent writers`,
+  );
 }
 
 /** Publishes a new version and answers its number. */
@@ -51,7 +57,11 @@ export async function publishVersion(
     sha256: createHash("sha256").update(onnx).digest("hex"),
     createdAt: new Date().toISOString(),
   };
-  await store.putJson(layout.modelMeta(name, version), { name, version, ...full }, { onlyIfAbsent: true });
+  await store.putJson(
+    layout.modelMeta(name, version),
+    { name, version, ...full },
+    { onlyIfAbsent: true },
+  );
   return { version, record: full };
 }
 
@@ -60,15 +70,23 @@ export async function publishVersion(
  * The claim stays as a tombstone: a number is never reused, so no cache can confuse a new
  * version with a deleted one.
  */
-export async function deleteVersion(store: ObjectStore, name: string, version: string): Promise<void> {
+export async function deleteVersion(
+  store: ObjectStore,
+  name: string,
+  version: string,
+): Promise<void> {
   const versions = await listVersions(store, name);
-  if (!versions.includes(version)) throw new NotFoundError(`model ${name} has no version ${version}`);
+  if (!versions.includes(version))
+    throw new NotFoundError(`model ${name} has no version ${version}`);
   const aliases = await readAliases(store, name);
-  const pointing = Object.entries(aliases).filter(([, v]) => v === version).map(([alias]) => alias);
+  const pointing = Object.entries(aliases)
+    .filter(([, v]) => v === version)
+    .map(([alias]) => alias);
   if (pointing.length > 0) {
-    throw new ConflictError(`version ${version} of model ${name} is aliased as ${pointing.join(", ")}; move the alias first`);
+    throw new ConflictError(
+      `version ${version} of model ${name} is aliased as ${pointing.join(", ")}; move the alias first`,
+    );
   }
   await store.delete(layout.modelMeta(name, version));
   await store.delete(layout.modelOnnx(name, version));
 }
-

@@ -9,7 +9,10 @@ import { RUN_STATUSES, runRecordSchema } from "./run-record.ts";
 
 const Run = runRecordSchema.openapi("Run");
 const RunId = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
 
 export const startRunRoute = createRoute({
   method: "post",
@@ -22,7 +25,9 @@ export const startRunRoute = createRoute({
       required: true,
       content: {
         "application/json": {
-          schema: runRequestSchema.openapi("RunRequest", { example: { dataset: "iris", model: "iris", target: "species" } }),
+          schema: runRequestSchema.openapi("RunRequest", {
+            example: { dataset: "iris", model: "iris", target: "species" },
+          }),
         },
       },
     },
@@ -41,8 +46,14 @@ export const listRunsRoute = createRoute({
   tags: ["train"],
   request: {
     query: z.object({
-      model: z.string().optional().openapi({ param: { name: "model", in: "query" } }),
-      status: z.enum(RUN_STATUSES).optional().openapi({ param: { name: "status", in: "query" } }),
+      model: z
+        .string()
+        .optional()
+        .openapi({ param: { name: "model", in: "query" } }),
+      status: z
+        .enum(RUN_STATUSES)
+        .optional()
+        .openapi({ param: { name: "status", in: "query" } }),
     }),
   },
   responses: { 200: json(z.object({ runs: z.array(Run) }), "Runs") },
@@ -63,5 +74,10 @@ export const runEventsRoute = createRoute({
   summary: "Server-sent events with the run's progress until it ends",
   tags: ["train"],
   request: { params: RunId },
-  responses: { 200: { description: "text/event-stream of `progress` events, then one `end`" }, 404: { description: "No such run" } },
+  responses: {
+    200: { description: "text/event-stream of `progress` events, then one `end`" },
+    404: { description: "No such run" },
+  },
 });
+
+export const runRouteDefinitions = [startRunRoute, listRunsRoute, getRunRoute, runEventsRoute];

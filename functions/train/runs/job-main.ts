@@ -23,7 +23,12 @@ if (!runId) {
   process.exit(2);
 }
 try {
-  const run = await runJob({ store: ObjectStore.fromEnv(env), runId, logger, heartbeatMs: env.SKIFF_RUN_HEARTBEAT_MS });
+  const run = await runJob({
+    store: ObjectStore.fromEnv(env),
+    runId,
+    logger,
+    heartbeatMs: env.SKIFF_RUN_HEARTBEAT_MS,
+  });
   logger.info({ runId, status: run.status }, "run ended");
   logger.flush(() => process.exit(0));
 } catch (error) {

@@ -34,7 +34,12 @@ export async function runJob(options: JobOptions): Promise<RunRecord> {
   if (isFinished(run.status)) return run;
   const started = Date.now();
   let progress = { fraction: 0, message: "starting" };
-  await runs.update(runId, { status: "running", startedAt: new Date().toISOString(), heartbeatAt: new Date().toISOString(), progress });
+  await runs.update(runId, {
+    status: "running",
+    startedAt: new Date().toISOString(),
+    heartbeatAt: new Date().toISOString(),
+    progress,
+  });
 
   let beating: Promise<unknown> = Promise.resolve();
   const heartbeat = setInterval(() => {

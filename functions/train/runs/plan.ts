@@ -12,7 +12,12 @@ import type { ObjectStore } from "../../lib/storage/object-store.ts";
 import { latestDatasetVersion, readDatasetRecord } from "../datasets/catalogue.ts";
 import type { ColumnSchema, DatasetRecord } from "../datasets/schema.ts";
 import { TrainingError } from "../trainers/errors.ts";
-import { ALGORITHMS, type Algorithm, linearParamsOf, logisticParamsOf } from "../trainers/params.ts";
+import {
+  ALGORITHMS,
+  type Algorithm,
+  linearParamsOf,
+  logisticParamsOf,
+} from "../trainers/params.ts";
 
 export const runRequestSchema = z.object({
   dataset: z.string().regex(NAME_PATTERN, "must be a dataset name"),
@@ -56,31 +61,44 @@ function taskFor(target: ColumnSchema, requested: RunRequest["task"]): RunPlan["
   const numeric = target.type === "number" || target.type === "integer";
   const task = requested ?? (numeric ? "regression" : "classification");
   if (task === "regression" && !numeric) {
-    throw new InvalidRequestError(`target "${target.name}" is ${target.type}; regression needs a numeric target`);
+    throw new InvalidRequestError(
+      `target "${target.name}" is ${target.type}; regression needs a numeric target`,
+    );
   }
   if (task === "classification") {
     if (target.values === undefined) {
-      throw new InvalidRequestError(`target "${target.name}" has too many distinct values to be classes`);
+      throw new InvalidRequestError(
+        `target "${target.name}" has too many distinct values to be classes`,
+      );
     }
     if (target.values.length < 2) {
-      throw new InvalidRequestError(`target "${target.name}" has only one class (${target.values[0] ?? "none"}); classification needs at least two`);
+      throw new InvalidRequestError(
+        `target "${target.name}" has only one class (${target.values[0] ?? "none"}); classification needs at least two`,
+      );
     }
   }
   return task;
 }
 
 export async function planRun(store: ObjectStore, request: RunRequest): Promise<RunPlan> {
-  const datasetVersion = request.datasetVersion ?? (await latestDatasetVersion(store, request.dataset));
-  if (datasetVersion === undefined) throw new NotFoundError(`dataset ${request.dataset} does not exist`);
+  const datasetVersion =
+    request.datasetVersion ?? (await latestDatasetVersion(store, request.dataset));
+  if (datasetVersion === undefined)
+    throw new NotFoundError(`dataset ${request.dataset} does not exist`);
   const dataset = await readDatasetRecord(store, request.dataset, datasetVersion);
   const target = column(dataset, request.target);
-  const features = request.features ?? dataset.columns.map((c) => c.name).filter((n) => n !== request.target);
+  const features =
+    request.features ?? dataset.columns.map((c) => c.name).filter((n) => n !== request.target);
   for (const f of features) column(dataset, f);
-  if (features.includes(request.target)) throw new InvalidRequestError(`the target "${request.target}" cannot also be a feature`);
-  if (new Set(features).size !== features.length) throw new InvalidRequestError("features lists a column twice");
-  if (features.length === 0) throw new InvalidRequestError("there are no feature columns besides the target");
+  if (features.includes(request.target))
+    throw new InvalidRequestError(`the target "${request.target}" cannot also be a feature`);
+  if (new Set(features).size !== features.length)
+    throw new InvalidRequestError("features lists a column twice");
+  if (features.length === 0)
+    throw new InvalidRequestError("there are no feature columns besides the target");
   const task = taskFor(target, request.task);
-  const algorithm = request.algorithm ?? (task === "classification" ? "logistic_regression" : "linear_regression");
+  const algorithm =
+    request.algorithm ?? (task === "classification" ? "logistic_regression" : "linear_regression");
   if ((algorithm === "logistic_regression") !== (task === "classification")) {
     throw new InvalidRequestError(`algorithm ${algorithm} does not do ${task}`);
   }

@@ -36,9 +36,13 @@ export function mountRuns(routes: OpenAPIHono, ctx: RunsContext): void {
     return c.json(run, 202);
   });
 
-  routes.openapi(listRunsRoute, async (c) => c.json({ runs: await ctx.runs.list(c.req.valid("query")) }, 200));
+  routes.openapi(listRunsRoute, async (c) =>
+    c.json({ runs: await ctx.runs.list(c.req.valid("query")) }, 200),
+  );
 
-  routes.openapi(getRunRoute, async (c) => c.json(await ctx.runs.get(c.req.valid("param").id), 200));
+  routes.openapi(getRunRoute, async (c) =>
+    c.json(await ctx.runs.get(c.req.valid("param").id), 200),
+  );
 
   routes.openapi(runEventsRoute, async (c) => {
     const id = c.req.valid("param").id;

@@ -46,7 +46,11 @@ export class RunStore {
     const runs = await Promise.all(ids.map((id) => this.find(id).catch(() => undefined)));
     return runs
       .filter((r): r is RunRecord => r !== undefined)
-      .filter((r) => (filter.model === undefined || r.model === filter.model) && (filter.status === undefined || r.status === filter.status))
+      .filter(
+        (r) =>
+          (filter.model === undefined || r.model === filter.model) &&
+          (filter.status === undefined || r.status === filter.status),
+      )
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 }

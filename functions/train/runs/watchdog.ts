@@ -11,14 +11,23 @@ export interface WatchdogOptions {
   queueTimeoutMs: number;
 }
 
-export async function failStaleRuns(runs: RunStore, options: WatchdogOptions, logger: Logger, now = Date.now()): Promise<string[]> {
+export async function failStaleRuns(
+  runs: RunStore,
+  options: WatchdogOptions,
+  logger: Logger,
+  now = Date.now(),
+): Promise<string[]> {
   const failed: string[] = [];
   for (const run of await runs.list()) {
     let error: string | undefined;
     if (run.status === "running") {
       const beat = Date.parse(run.heartbeatAt ?? run.startedAt ?? run.createdAt);
-      if (now - beat > options.leaseMs) error = `the worker stopped reporting (no heartbeat for ${Math.round((now - beat) / 1000)} s); it probably died`;
-    } else if (run.status === "queued" && now - Date.parse(run.createdAt) > options.queueTimeoutMs) {
+      if (now - beat > options.leaseMs)
+        error = `the worker stopped reporting (no heartbeat for ${Math.round((now - beat) / 1000)} s); it probably died`;
+    } else if (
+      run.status === "queued" &&
+      now - Date.parse(run.createdAt) > options.queueTimeoutMs
+    ) {
       error = `the run was never started within ${Math.round(options.queueTimeoutMs / 1000)} s`;
     }
     if (error === undefined) continue;

@@ -1,0 +1,62 @@
+/**
+ * @module train/config
+ * The settings the train function reads.
+ */
+import { z } from "zod";
+import { baseEnv, storageEnv } from "../lib/config.ts";
+import { datasetSettings } from "./datasets/config.ts";
+
+const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+const millis = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+
+/** train's own settings (besides storage); local mode reads them too. */
+export const trainSettings = z
+  .object({
+    /** Bearer token every train and registry request must carry (from a Secret in the cluster). */
+    SKIFF_API_TOKEN: z.string().min(16, "must be at least 16 characters"),
+    SKIFF_RUN_EXECUTOR: z.enum(["inline", "kubernetes"]).default("inline"),
+    /** Inline executor: runs trained at the same time. */
+    SKIFF_RUN_CONCURRENCY: count(1),
+    SKIFF_RUN_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5000),
+    /** A running run whose heartbeat is older than this is marked failed. */
+    SKIFF_RUN_LEASE_MS: millis(60_000),
+    /** A run still queued after this long is marked failed. */
+    SKIFF_RUN_QUEUE_TIMEOUT_MS: millis(3_600_000),
+    SKIFF_RUN_EVENTS_POLL_MS: z.coerce.number().int().min(50).default(500),
+    // Kubernetes executor: the Job it creates for each run.
+    SKIFF_JOB_IMAGE: z.string().min(1).optional(),
+    /** Defaults to the namespace of the function's own ServiceAccount. */
+    SKIFF_JOB_NAMESPACE: z.string().min(1).optional(),
+    SKIFF_JOB_SERVICE_ACCOUNT: z.string().min(1).default("default"),
+    /** The Secret holding the S3 credentials, passed to the Job by reference. */
+    SKIFF_JOB_SECRET_NAME: z.string().min(1).optional(),
+    SKIFF_JOB_SECRET_ACCESS_KEY_ID_KEY: z.string().min(1).default("accessKeyId"),
+    SKIFF_JOB_SECRET_SECRET_ACCESS_KEY_KEY: z.string().min(1).default("secretAccessKey"),
+    SKIFF_JOB_CPU: z.string().min(1).default("1"),
+    SKIFF_JOB_MEMORY: z.string().min(1).default("2Gi"),
+    SKIFF_JOB_BACKOFF_LIMIT: z.coerce.number().int().min(0).default(0),
+    SKIFF_JOB_TTL_SECONDS: z.coerce.number().int().min(0).default(3600),
+    SKIFF_JOB_DEADLINE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(6 * 3600),
+  })
+  .extend(datasetSettings.shape);
+
+export const trainEnv = baseEnv
+  .extend(storageEnv.shape)
+  .extend(trainSettings.shape)
+  .superRefine((env, ctx) => {
+    if (env.SKIFF_RUN_EXECUTOR !== "kubernetes") return;
+    for (const key of ["SKIFF_JOB_IMAGE", "SKIFF_JOB_SECRET_NAME"] as const) {
+      if (!env[key])
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: "is required when SKIFF_RUN_EXECUTOR=kubernetes",
+        });
+    }
+  });
+
+export type TrainEnv = z.infer<typeof trainEnv>;

@@ -1,0 +1,26 @@
+/**
+ * @module train/context
+ * Builds the contexts train's routes share from its settings and parts, for the deployed entry
+ * point and local mode alike.
+ */
+import type { ObjectStore } from "../lib/storage/object-store.ts";
+import type { TrainEnv } from "./config.ts";
+import { type DatasetsContext, datasetsContext } from "./datasets/context.ts";
+import type { RunsContext } from "./runs/routes.ts";
+import type { TrainParts } from "./setup.ts";
+
+export function trainContexts(
+  env: TrainEnv,
+  store: ObjectStore,
+  parts: TrainParts,
+): { datasets: DatasetsContext; runs: RunsContext } {
+  return {
+    datasets: datasetsContext(store, env),
+    runs: {
+      store,
+      runs: parts.runs,
+      executor: parts.executor,
+      eventsPollMs: env.SKIFF_RUN_EVENTS_POLL_MS,
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * @module train/datasets/catalogue
+ * Read side of datasets: which exist, their versions, a version's dataset.json, and its rows
+ * for training. A version exists once its dataset.json does (it is written last), so versions
+ * are found by that exact key and never by what else sits in the folder.
+ */
+import { NotFoundError } from "../../lib/errors.ts";
+import { byVersion, layout, NAME_PATTERN, versionOfKey } from "../../lib/storage/layout.ts";
+import type { ObjectStore } from "../../lib/storage/object-store.ts";
+import { parseCsv } from "./csv.ts";
+import { type DatasetRecord, datasetRecordSchema } from "./schema.ts";
+
+export interface DatasetSummary {
+  name: string;
+  latest: string;
+  versions: number;
+}
+
+/** Published versions of a dataset, oldest first; empty when it has none. */
+export async function listDatasetVersions(store: ObjectStore, name: string): Promise<string[]> {
+  const root = layout.datasetRoot(name);
+  const versions: string[] = [];
+  for await (const object of store.list(root)) {
+    const version = versionOfKey(root, "dataset.json", object.key);
+    if (version !== undefined) versions.push(version);
+  }
+  return versions.sort(byVersion);
+}
+
+export async function latestDatasetVersion(
+  store: ObjectStore,
+  name: string,
+): Promise<string | undefined> {
+  return (await listDatasetVersions(store, name)).at(-1);
+}
+
+/** Every dataset with at least one version, by name. */
+export async function listDatasets(store: ObjectStore): Promise<DatasetSummary[]> {
+  const names = (await store.listChildren(layout.datasetsRoot))
+    .filter((n) => NAME_PATTERN.test(n))
+    .sort();
+  const summaries = await Promise.all(
+    names.map(async (name) => ({ name, versions: await listDatasetVersions(store, name) })),
+  );
+  return summaries.flatMap(({ name, versions }) => {
+    const latest = versions.at(-1);
+    return latest === undefined ? [] : [{ name, latest, versions: versions.length }];
+  });
+}
+
+/** The versions of a dataset that exists; a NotFoundError when it has none. */
+export async function describeDataset(
+  store: ObjectStore,
+  name: string,
+): Promise<{ name: string; latest: string; versions: string[] }> {
+  const versions = await listDatasetVersions(store, name);
+  const latest = versions.at(-1);
+  if (latest === undefined) throw new NotFoundError(`dataset ${name} does not exist`);
+  return { name, latest, versions };
+}
+
+/** A version's dataset.json; a NotFoundError naming what is missing. */
+export async function readDatasetRecord(
+  store: ObjectStore,
+  name: string,
+  version: string,
+): Promise<DatasetRecord> {
+  const record = await store.getJson(layout.datasetMeta(name, version), datasetRecordSchema);
+  if (record !== undefined) return record;
+  const versions = await listDatasetVersions(store, name);
+  if (versions.length === 0) throw new NotFoundError(`dataset ${name} does not exist`);
+  throw new NotFoundError(
+    `dataset ${name} has no version ${version} (versions: ${versions.join(", ")})`,
+  );
+}
+
+/**
+ * The data rows of a version (header excluded), parsed with the parser upload validated them
+ * with. Each call of the answer is a fresh pass over data.csv, streamed from storage, so a
+ * trainer can read the data as many times as it needs without holding it in memory.
+ */
+export function readDatasetRows(
+  store: ObjectStore,
+  name: string,
+  version: string,
+): () => AsyncIterable<string[]> {
+  const key = layout.datasetData(name, version);
+  async function* bytes(): AsyncGenerator<Uint8Array> {
+    const stream = await store.getStream(key);
+    if (stream === undefined) {
+      throw new NotFoundError(`dataset ${name} version ${version} has no data`);
+    }
+    yield* stream;
+  }
+  return () => withoutFirst(parseCsv(bytes()));
+}
+
+/** `records` minus the first, handing each later one straight through (no extra await). */
+function withoutFirst<T>(records: AsyncIterable<T>): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      const inner = records[Symbol.asyncIterator]();
+      let skipped = false;
+      return {
+        next() {
+          if (skipped) return inner.next();
+          skipped = true;
+          return inner.next().then((first) => (first.done ? first : inner.next()));
+        },
+        async return() {
+          await inner.return?.();
+          return { value: undefined, done: true };
+        },
+      };
+    },
+  };
+}

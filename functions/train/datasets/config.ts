@@ -1,0 +1,35 @@
+/**
+ * @module train/datasets/config
+ * The dataset settings, as a zod object the train function composes into its environment
+ * schema (`baseEnv.extend(storageEnv.shape).extend(datasetSettings.shape)`, say).
+ */
+import { z } from "zod";
+
+const GiB = 1024 * 1024 * 1024;
+
+export const datasetSettings = z.object({
+  /** Largest CSV a version may hold, in bytes of uncompressed text, whichever way it arrives. */
+  SKIFF_DATASET_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10 * GiB),
+  /** Presigned uploads not completed within this long are aborted and their parts freed. */
+  SKIFF_UPLOAD_MAX_AGE_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(24 * 60 * 60 * 1000),
+  /**
+   * Where clients outside the cluster reach S3. Part URLs are signed for this host; without it
+   * they name SKIFF_S3_ENDPOINT, which only works for clients that can reach that.
+   */
+  SKIFF_S3_PUBLIC_ENDPOINT: z.url().optional(),
+  /** Distinct values a column may have and still be listed in dataset.json. */
+  SKIFF_SCHEMA_MAX_DISTINCT: z.coerce.number().int().min(1).max(100_000).default(1000),
+});
+
+export type DatasetSettings = z.infer<typeof datasetSettings>;
+
+/** The setting a client must ask to raise when an upload is too large. */
+export const MAX_BYTES_SETTING = "SKIFF_DATASET_MAX_BYTES";

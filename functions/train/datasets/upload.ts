@@ -1,0 +1,67 @@
+/**
+ * @module train/datasets/upload
+ * A CSV arriving as a stream becomes a new dataset version in one pass: each chunk is scanned
+ * (size, hash, parse, schema) on its way into the version's data.csv, which S3 receives as a
+ * multipart upload, so memory holds a few parts at most whatever the file's size. Only when the
+ * last byte has been scanned and stored is dataset.json written. Any failure (bad CSV, too
+ * large, client gone, storage down) aborts the upload and releases the version, so nothing of
+ * it remains.
+ */
+import { Readable } from "node:stream";
+import { layout } from "../../lib/storage/layout.ts";
+import type { ObjectStore } from "../../lib/storage/object-store.ts";
+import { DatasetScanner, type ScanLimits, type ScanResult } from "./scan.ts";
+import type { DatasetRecord } from "./schema.ts";
+import { claimVersion, publishVersion, releaseVersion } from "./versions.ts";
+
+export const CSV_CONTENT_TYPE = "text/csv; charset=utf-8";
+
+export async function uploadDataset(
+  store: ObjectStore,
+  name: string,
+  body: AsyncIterable<Uint8Array>,
+  limits: ScanLimits,
+): Promise<DatasetRecord> {
+  const version = await claimVersion(store, name);
+  try {
+    const scanner = new DatasetScanner(limits);
+    let scan: ScanResult | undefined;
+    // The scan runs inside the stream S3 reads from: an error thrown here reaches the upload
+    // before its last part, so the multipart upload is aborted, never completed.
+    async function* scanned(): AsyncGenerator<Buffer> {
+      for await (const chunk of body) {
+        scanner.push(chunk);
+        yield Buffer.isBuffer(chunk)
+          ? chunk
+          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      }
+      scan = scanner.finish();
+    }
+    await store.putStream(
+      layout.datasetData(name, version),
+      Readable.from(scanned()),
+      CSV_CONTENT_TYPE,
+    );
+    if (scan === undefined) throw new Error("the upload finished before the scan did");
+    return await publishVersion(store, name, version, scan);
+  } catch (error) {
+    await releaseQuietly(store, name, version);
+    throw error;
+  }
+}
+
+/**
+ * Cleanup after a failure must not hide the failure: if releasing fails too, the leftovers are
+ * an abandoned claim, which abortStaleUploads removes later.
+ */
+export async function releaseQuietly(
+  store: ObjectStore,
+  name: string,
+  version: string,
+): Promise<void> {
+  try {
+    await releaseVersion(store, name, version);
+  } catch {
+    // the caller's error is the one to report
+  }
+}

@@ -1,0 +1,130 @@
+import { readFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../minio/launcher.ts";
+import { type Spawned, spawnEntry, waitFor } from "../support/processes.ts";
+
+const TOKEN = "e2e-token-0123456789abcdef";
+const auth = { authorization: `Bearer ${TOKEN}` };
+let dataDir: string;
+let platform: Spawned;
+let base: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "skiff-train-e2e-"));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  platform = spawnEntry("local/start.ts", {
+    PORT: String(port),
+    SKIFF_ADMIN_PORT: "0",
+    SKIFF_DATA_DIR: dataDir,
+    SKIFF_API_TOKEN: TOKEN,
+    SKIFF_RUN_HEARTBEAT_MS: "500",
+  });
+  await waitFor(`${base}/info`, platform);
+});
+
+afterAll(() => {
+  platform.child.kill("SIGKILL");
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function json(res: Response): Promise<Record<string, unknown>> {
+  return (await res.json()) as Record<string, unknown>;
+}
+
+/** Reads the run's server-sent events until the `end` event; returns every event seen. */
+async function watch(runId: string): Promise<Array<{ event: string; data: Record<string, unknown> }>> {
+  const res = await fetch(`${base}/train/runs/${runId}/events`, { headers: auth, signal: AbortSignal.timeout(60_000) });
+  expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+  const events: Array<{ event: string; data: Record<string, unknown> }> = [];
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end = buffer.indexOf("\n\n");
+    while (end !== -1) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
+      const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? "{}") as Record<string, unknown>;
+      events.push({ event, data });
+      if (event === "end") return events;
+      end = buffer.indexOf("\n\n");
+    }
+  }
+  return events;
+}
+
+describe("upload a dataset, train, call the model (local platform)", () => {
+  it("refuses train requests without the token", async () => {
+    const res = await fetch(`${base}/train/runs`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    expect(await json(res)).toEqual({ error: { code: "unauthorized", message: "a valid bearer token is required" } });
+  });
+
+  it("walks the seed's flow: upload iris, train, watch, predict, promote", async () => {
+    const upload = await fetch(`${base}/train/datasets/iris`, {
+      method: "PUT",
+      headers: { ...auth, "content-type": "text/csv" },
+      body: readFileSync("examples/iris.csv"),
+    });
+    expect(upload.status).toBe(201);
+    const dataset = await json(upload);
+    expect(dataset).toMatchObject({ name: "iris", version: "1", rows: 150 });
+
+    const refused = await fetch(`${base}/train/runs`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ dataset: "iris", model: "iris", target: "colour" }),
+    });
+    expect(refused.status).toBe(400);
+    expect(((await json(refused)).error as { message: string }).message).toMatch(/has no column "colour"/);
+    const missing = await fetch(`${base}/train/runs`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ dataset: "wine", model: "wine", target: "quality" }),
+    });
+    expect(missing.status).toBe(404);
+
+    const started = await fetch(`${base}/train/runs`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ dataset: "iris", model: "iris", target: "species", params: { C: 1 } }),
+    });
+    expect(started.status).toBe(202);
+    const run = await json(started);
+    expect(run).toMatchObject({ status: "queued", task: "classification", algorithm: "logistic_regression", datasetVersion: "1" });
+
+    const events = await watch(run.id as string);
+    const last = events.at(-1)?.data as { status: string; modelVersion: string; metrics: Record<string, number>; error?: string };
+    expect(last.error).toBeUndefined();
+    expect(last.status).toBe("succeeded");
+    expect(last.modelVersion).toBe("1");
+    expect(last.metrics.accuracy).toBeGreaterThan(0.85);
+    expect(events.some((e) => e.data.status === "running" || e.data.status === "queued")).toBe(true);
+
+    const listed = await json(await fetch(`${base}/train/runs?model=iris&status=succeeded`, { headers: auth }));
+    expect((listed.runs as Array<{ id: string }>).map((r) => r.id)).toEqual([run.id]);
+
+    const predict = await fetch(`${base}/serve/models/iris/predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }),
+    });
+    expect(predict.status).toBe(200);
+    expect(await json(predict)).toMatchObject({ model: "iris", version: "1", label: "setosa" });
+
+    const promote = await fetch(`${base}/train/models/iris/aliases/production`, {
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ version: "1" }),
+    });
+    expect(await json(promote)).toEqual({ model: "iris", aliases: { production: "1" } });
+    const catalogue = await json(await fetch(`${base}/info/models`));
+    expect(catalogue.models).toEqual([expect.objectContaining({ name: "iris", aliases: { production: "1" } })]);
+  });
+});
