@@ -22,6 +22,24 @@
 {{- printf "%s-%s" (include "skiff.fullname" .root) .component | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
+{{/*
+Knative Service name of a function; takes (dict "root" $ "function" "serve" "model" "iris").
+With a model it is the per-model serve Service <fullname>-serve-<model>. Never truncated:
+validateValues rejects names too long for a revision name (<ksvc>-00001 must fit 63).
+*/}}
+{{- define "skiff.ksvcName" -}}
+{{- if .model -}}
+{{- printf "%s-%s-%s" (include "skiff.fullname" .root) .function .model -}}
+{{- else -}}
+{{- printf "%s-%s" (include "skiff.fullname" .root) .function -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The cluster-local host Knative answers for a ksvc; takes (dict "root" $ "name" ksvc). */}}
+{{- define "skiff.clusterLocalHost" -}}
+{{- printf "%s.%s.svc.%s" .name .root.Release.Namespace .root.Values.clusterDomain -}}
+{{- end -}}
+
 {{/* chart label value: name-version. */}}
 {{- define "skiff.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
@@ -42,15 +60,24 @@ app.kubernetes.io/name: {{ include "skiff.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
-{{/* The one image every function runs from. */}}
+{{/* The one image every function runs from; the tag defaults to the chart's appVersion. */}}
 {{- define "skiff.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{/* imagePullSecrets of a pod spec (renders nothing when there are none). */}}
+{{- define "skiff.imagePullSecrets" -}}
+{{- with .Values.imagePullSecrets -}}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end -}}
 {{- end -}}
 
 {{/* Hardened container securityContext; only fields Knative accepts without feature flags. */}}
 {{- define "skiff.containerSecurityContext" -}}
 runAsNonRoot: true
 runAsUser: 1000
+runAsGroup: 1000
 readOnlyRootFilesystem: true
 allowPrivilegeEscalation: false
 capabilities:
@@ -59,23 +86,35 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{/* JSON list of the functions this chart deploys; serve and train have no templates yet. */}}
+{{/* Pod securityContext for pods that are not Knative's (Knative needs a feature flag for it). */}}
+{{- define "skiff.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 1000
+runAsGroup: 1000
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* JSON list of the functions this chart deploys (train has no template yet). */}}
 {{- define "skiff.enabledFunctions" -}}
 {{- $fns := list -}}
 {{- if .Values.info.enabled -}}
 {{- $fns = append $fns "info" -}}
 {{- end -}}
+{{- if .Values.serve.enabled -}}
+{{- $fns = append $fns "serve" -}}
+{{- end -}}
 {{- toJson $fns -}}
 {{- end -}}
 
 {{/*
-JSON routing table actually served: ingress.hosts with only the paths whose function is
-enabled (a host with none left keeps an empty list, so not-found still answers it).
+JSON routing table of ingress.hosts with only the paths whose function is enabled (a host with
+none left keeps an empty list, so not-found still answers it). Same shape as
+functions/lib/routing.ts's table; a model host keeps its "model".
 */}}
-{{- define "skiff.routes" -}}
+{{- define "skiff.hostRoutes" -}}
 {{- $enabled := include "skiff.enabledFunctions" . | fromJsonArray -}}
 {{- $routes := list -}}
-{{- if .Values.ingress.enabled -}}
 {{- range .Values.ingress.hosts -}}
 {{- $paths := list -}}
 {{- range .paths -}}
@@ -83,10 +122,63 @@ enabled (a host with none left keeps an empty list, so not-found still answers i
 {{- $paths = append $paths (dict "path" .path "function" .function) -}}
 {{- end -}}
 {{- end -}}
-{{- $routes = append $routes (dict "host" .host "paths" $paths) -}}
-{{- end -}}
+{{- $entry := dict "host" .host "paths" $paths -}}
+{{- with .model }}{{ $_ := set $entry "model" . }}{{ end -}}
+{{- $routes = append $routes $entry -}}
 {{- end -}}
 {{- toJson $routes -}}
+{{- end -}}
+
+{{/* The routing table actually served: skiff.hostRoutes, or none without ingress.enabled. */}}
+{{- define "skiff.routes" -}}
+{{- if .Values.ingress.enabled -}}
+{{- include "skiff.hostRoutes" . -}}
+{{- else -}}
+{{- toJson list -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+JSON routing table for not-found's SKIFF_ROUTES: host and paths only. Taken from ingress.hosts
+even without ingress.enabled, since not-found needs at least one host to start.
+*/}}
+{{- define "skiff.routesForNotFound" -}}
+{{- $out := list -}}
+{{- range include "skiff.hostRoutes" . | fromJsonArray -}}
+{{- $out = append $out (dict "host" .host "paths" .paths) -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{/*
+JSON list of every routed path with the Knative Service behind it:
+[{host, path, function, ksvc}], in ingress.hosts order.
+*/}}
+{{- define "skiff.backendRoutes" -}}
+{{- $root := . -}}
+{{- $out := list -}}
+{{- range include "skiff.routes" . | fromJsonArray -}}
+{{- $host := .host -}}
+{{- $model := .model | default "" -}}
+{{- range .paths -}}
+{{- $ksvc := include "skiff.ksvcName" (dict "root" $root "function" .function "model" $model) -}}
+{{- $out = append $out (dict "host" $host "path" .path "function" .function "ksvc" $ksvc) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{/* JSON list of the models that have a host of their own (each once), when serve is on. */}}
+{{- define "skiff.modelHosts" -}}
+{{- $models := list -}}
+{{- if .Values.serve.enabled -}}
+{{- range include "skiff.routes" . | fromJsonArray -}}
+{{- if and .model .paths (not (has .model $models)) -}}
+{{- $models = append $models .model -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $models -}}
 {{- end -}}
 
 {{/* JSON list of every host that has TLS. */}}
@@ -113,11 +205,79 @@ enabled (a host with none left keeps an empty list, so not-found still answers i
 {{- toJson $urls -}}
 {{- end -}}
 
+{{/* The Secret with the S3 credentials and the API token: the user's, or the chart's. */}}
+{{- define "skiff.secretName" -}}
+{{- .Values.credentials.existingSecret | default (include "skiff.componentName" (dict "root" . "component" "credentials")) -}}
+{{- end -}}
+
+{{/* The S3 endpoint the functions use: the bundled MinIO's Service, or s3.endpoint. */}}
+{{- define "skiff.s3Endpoint" -}}
+{{- if .Values.minio.enabled -}}
+{{- printf "http://%s.%s.svc.%s:9000" (include "skiff.componentName" (dict "root" . "component" "minio")) .Release.Namespace .Values.clusterDomain -}}
+{{- else -}}
+{{- .Values.s3.endpoint -}}
+{{- end -}}
+{{- end -}}
+
+{{/* An env entry read from the credentials Secret; takes (dict "root" $ "env" NAME "key" keyName). */}}
+{{- define "skiff.secretEnv" -}}
+- name: {{ .env }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "skiff.secretName" .root }}
+      key: {{ get .root.Values.credentials.keys .key }}
+{{- end -}}
+
+{{/* Env every function reads (functions/lib/config.ts baseEnv); PORT is Knative's to set. */}}
+{{- define "skiff.baseEnv" -}}
+- name: SKIFF_LOG_LEVEL
+  value: {{ .Values.logLevel | quote }}
+- name: SKIFF_JSON_BODY_LIMIT
+  value: {{ .Values.limits.requestBodyBytes | int64 | quote }}
+{{- end -}}
+
+{{/* Env of functions that use the bucket (functions/lib/config.ts storageEnv); credentials by reference only. */}}
+{{- define "skiff.storageEnv" -}}
+- name: SKIFF_S3_ENDPOINT
+  value: {{ include "skiff.s3Endpoint" . | quote }}
+- name: SKIFF_S3_REGION
+  value: {{ .Values.s3.region | quote }}
+- name: SKIFF_S3_BUCKET
+  value: {{ .Values.s3.bucket | quote }}
+- name: SKIFF_S3_FORCE_PATH_STYLE
+  value: {{ .Values.s3.forcePathStyle | toString | quote }}
+{{ include "skiff.secretEnv" (dict "root" . "env" "SKIFF_S3_ACCESS_KEY_ID" "key" "accessKeyId") }}
+{{ include "skiff.secretEnv" (dict "root" . "env" "SKIFF_S3_SECRET_ACCESS_KEY" "key" "secretAccessKey") }}
+{{- end -}}
+
+{{/* limits.requestBodyBytes as an nginx size: 67108864 -> "64m"; plain bytes when not whole. */}}
+{{- define "skiff.nginxBodySize" -}}
+{{- $bytes := .Values.limits.requestBodyBytes | int64 -}}
+{{- if eq (mod $bytes 1048576) 0 -}}
+{{- printf "%dm" (div $bytes 1048576) -}}
+{{- else if eq (mod $bytes 1024) 0 -}}
+{{- printf "%dk" (div $bytes 1024) -}}
+{{- else -}}
+{{- printf "%d" $bytes -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Checks the schema cannot express; fails once, listing every problem. */}}
 {{- define "skiff.validateValues" -}}
+{{- $root := . -}}
 {{- $errors := list -}}
-{{- if not .Values.s3.credentialsSecret.name -}}
-{{- $errors = append $errors "s3.credentialsSecret.name: required; name an existing Secret holding the S3 credentials" -}}
+{{- if and .Values.minio.enabled .Values.s3.endpoint -}}
+{{- $errors = append $errors (printf "s3.endpoint: %q is set while minio.enabled is true; set minio.enabled=false to use an external S3 endpoint" .Values.s3.endpoint) -}}
+{{- end -}}
+{{- if and (not .Values.minio.enabled) (not .Values.s3.endpoint) -}}
+{{- $errors = append $errors "s3.endpoint: required when minio.enabled is false (the URL of your S3 service)" -}}
+{{- end -}}
+{{- if and .Values.credentials.existingSecret (or .Values.credentials.accessKeyId .Values.credentials.secretAccessKey .Values.credentials.apiToken) -}}
+{{- $errors = append $errors "credentials: give either existingSecret or literal values, not both (the literal values would be ignored)" -}}
+{{- end -}}
+{{- $keys := .Values.credentials.keys -}}
+{{- if or (eq $keys.accessKeyId $keys.secretAccessKey) (eq $keys.accessKeyId $keys.apiToken) (eq $keys.secretAccessKey $keys.apiToken) -}}
+{{- $errors = append $errors "credentials.keys: accessKeyId, secretAccessKey and apiToken must be three different keys" -}}
 {{- end -}}
 {{- $knownHosts := list -}}
 {{- range $i, $h := .Values.ingress.hosts -}}
@@ -127,13 +287,19 @@ enabled (a host with none left keeps an empty list, so not-found still answers i
 {{- $knownHosts = append $knownHosts $h.host -}}
 {{- $paths := list -}}
 {{- range $j, $p := $h.paths -}}
-{{- if not (hasPrefix "/" $p.path) -}}
-{{- $errors = append $errors (printf "ingress.hosts[%d].paths[%d].path: %q must start with \"/\"" $i $j $p.path) -}}
-{{- end -}}
 {{- if has $p.path $paths -}}
 {{- $errors = append $errors (printf "ingress.hosts[%d].paths[%d].path: %q is listed twice for host %q" $i $j $p.path $h.host) -}}
 {{- end -}}
 {{- $paths = append $paths $p.path -}}
+{{- end -}}
+{{- if and $.Values.ingress.enabled (eq $.Values.ingress.mode "gatewayApi") (gt (len $h.paths) 15) -}}
+{{- $errors = append $errors (printf "ingress.hosts[%d].paths: %d paths; an HTTPRoute holds at most 16 rules (15 paths plus the not-found rule)" $i (len $h.paths)) -}}
+{{- end -}}
+{{- if $h.model -}}
+{{- $ksvc := include "skiff.ksvcName" (dict "root" $root "function" "serve" "model" $h.model) -}}
+{{- if gt (len $ksvc) 57 -}}
+{{- $errors = append $errors (printf "ingress.hosts[%d].model: the Knative Service name %q is %d characters; with the revision suffix -00001 it must stay within 57 (shorten the model name or fullnameOverride)" $i $ksvc (len $ksvc)) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- range $i, $t := .Values.ingress.tls -}}
@@ -143,10 +309,22 @@ enabled (a host with none left keeps an empty list, so not-found still answers i
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- with .Values.info.autoscaling -}}
+{{- range $fn := list "info" "serve" -}}
+{{- with (get $root.Values $fn).autoscaling -}}
 {{- if and (gt (int .maxScale) 0) (lt (int .maxScale) (int .minScale)) -}}
-{{- $errors = append $errors (printf "info.autoscaling.maxScale: %d is below minScale %d (use 0 for unlimited)" (int .maxScale) (int .minScale)) -}}
+{{- $errors = append $errors (printf "%s.autoscaling.maxScale: %d is below minScale %d (use 0 for unlimited)" $fn (int .maxScale) (int .minScale)) -}}
 {{- end -}}
+{{- if and (gt (int .maxScale) 0) (gt (int .initialScale) (int .maxScale)) -}}
+{{- $errors = append $errors (printf "%s.autoscaling.initialScale: %d is above maxScale %d" $fn (int .initialScale) (int .maxScale)) -}}
+{{- end -}}
+{{- end -}}
+{{- $ksvc := include "skiff.ksvcName" (dict "root" $root "function" $fn) -}}
+{{- if gt (len $ksvc) 57 -}}
+{{- $errors = append $errors (printf "the Knative Service name %q is %d characters; with the revision suffix -00001 it must stay within 57 (use a shorter release name or fullnameOverride)" $ksvc (len $ksvc)) -}}
+{{- end -}}
+{{- end -}}
+{{- if and .Values.tests.enabled .Values.tests.demoModel.name (not .Values.serve.enabled) -}}
+{{- $errors = append $errors "tests.demoModel.name: the predict test needs serve.enabled" -}}
 {{- end -}}
 {{- if $errors -}}
 {{- fail (printf "\n\nVALUES VALIDATION:\n- %s\n" (join "\n- " $errors)) -}}

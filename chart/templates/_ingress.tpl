@@ -1,6 +1,6 @@
 {{/*
 JSON list of ingress.tls entries cut down to the given hosts; takes (dict "root" $ "hosts" list).
-Each Ingress carries TLS for its own hosts because some controllers (Traefik) apply TLS per Ingress.
+Each Ingress carries TLS for its own hosts because some controllers apply TLS per Ingress.
 */}}
 {{- define "skiff.ingressTls" -}}
 {{- $hosts := .hosts -}}
@@ -26,51 +26,61 @@ Each Ingress carries TLS for its own hosts because some controllers (Traefik) ap
 {{- end -}}
 {{- end -}}
 
+{{/* JSON list of the Knative Services that routes reach, each once: [{ksvc, function}]. */}}
+{{- define "skiff.routedServices" -}}
+{{- $seen := list -}}
+{{- $out := list -}}
+{{- range include "skiff.backendRoutes" . | fromJsonArray -}}
+{{- if not (has .ksvc $seen) -}}
+{{- $seen = append $seen .ksvc -}}
+{{- $out = append $out (dict "ksvc" .ksvc "function" .function) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
 {{/*
-The Ingress of one Knative function; takes (dict "root" $ "function" "info").
-One Ingress per function because ingress-nginx applies annotations (the upstream Host) to
+The ingress-nginx Ingress of one Knative Service; takes (dict "root" $ "ksvc" name "function" fn).
+One Ingress per backend host because ingress-nginx applies annotations (the upstream Host) to
 every path of an Ingress. The backend is the ExternalName Service Knative names after the
-ksvc, and Knative routes on Host, so nginx rewrites Host to the cluster-local name.
-Renders nothing when no enabled path reaches the function.
+ksvc; Knative routes on Host, so nginx rewrites Host to the cluster-local name. Body size
+comes from limits.requestBodyBytes and the read/send timeouts from the function's
+timeoutSeconds, so nginx gives up no earlier than Knative would.
 */}}
-{{- define "skiff.functionIngress" -}}
+{{- define "skiff.nginxIngress" -}}
 {{- $root := .root -}}
-{{- $fn := .function -}}
-{{- $name := include "skiff.componentName" (dict "root" $root "component" $fn) -}}
+{{- $ksvc := .ksvc -}}
 {{- $rules := list -}}
 {{- $hosts := list -}}
 {{- range include "skiff.routes" $root | fromJsonArray -}}
+{{- $host := .host -}}
+{{- $model := .model | default "" -}}
 {{- $paths := list -}}
 {{- range .paths -}}
-{{- if eq .function $fn -}}
+{{- if eq $ksvc (include "skiff.ksvcName" (dict "root" $root "function" .function "model" $model)) -}}
 {{- $paths = append $paths .path -}}
 {{- end -}}
 {{- end -}}
 {{- if $paths -}}
-{{- $rules = append $rules (dict "host" .host "paths" $paths) -}}
-{{- $hosts = append $hosts .host -}}
+{{- $rules = append $rules (dict "host" $host "paths" $paths) -}}
+{{- $hosts = append $hosts $host -}}
 {{- end -}}
 {{- end -}}
-{{- if $rules -}}
-{{- $chartAnnotations := dict -}}
-{{- if eq $root.Values.ingress.className "nginx" -}}
-{{- $nginx := $root.Values.ingress.nginx | default dict -}}
-{{- $_ := set $chartAnnotations "nginx.ingress.kubernetes.io/upstream-vhost" (printf "%s.%s.svc.%s" $name $root.Release.Namespace $root.Values.clusterDomain) -}}
-{{- with $nginx.proxyBodySize }}{{ $_ := set $chartAnnotations "nginx.ingress.kubernetes.io/proxy-body-size" . }}{{ end -}}
-{{- with $nginx.proxyReadTimeout }}{{ $_ := set $chartAnnotations "nginx.ingress.kubernetes.io/proxy-read-timeout" . }}{{ end -}}
-{{- with $nginx.proxySendTimeout }}{{ $_ := set $chartAnnotations "nginx.ingress.kubernetes.io/proxy-send-timeout" . }}{{ end -}}
-{{- end -}}
+{{- $timeout := (get $root.Values .function).timeoutSeconds | int | toString -}}
+{{- $chart := dict
+  "nginx.ingress.kubernetes.io/upstream-vhost" (include "skiff.clusterLocalHost" (dict "root" $root "name" $ksvc))
+  "nginx.ingress.kubernetes.io/proxy-body-size" (include "skiff.nginxBodySize" $root)
+  "nginx.ingress.kubernetes.io/proxy-read-timeout" $timeout
+  "nginx.ingress.kubernetes.io/proxy-send-timeout" $timeout -}}
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
-  name: {{ $name }}
+  name: {{ $ksvc }}
   labels:
     {{- include "skiff.labels" $root | nindent 4 }}
-    app.kubernetes.io/component: {{ $fn }}
-  {{- with include "skiff.ingressAnnotations" (dict "root" $root "chart" $chartAnnotations) }}
+    app.kubernetes.io/component: {{ .function }}
   annotations:
-    {{- . | nindent 4 }}
-  {{- end }}
+    {{- include "skiff.ingressAnnotations" (dict "root" $root "chart" $chart) | nindent 4 }}
 spec:
   ingressClassName: {{ $root.Values.ingress.className }}
   {{- with include "skiff.ingressTls" (dict "root" $root "hosts" $hosts) | fromJsonArray }}
@@ -87,10 +97,22 @@ spec:
             pathType: Prefix
             backend:
               service:
-                name: {{ $name }}
+                name: {{ $ksvc }}
                 port:
                   number: 80
           {{- end }}
     {{- end }}
 {{- end -}}
+
+{{/* JSON list of the hosts whose "/" no function claims: not-found answers their other paths. */}}
+{{- define "skiff.hostsWithoutRoot" -}}
+{{- $hosts := list -}}
+{{- range include "skiff.routes" . | fromJsonArray -}}
+{{- $rootTaken := false -}}
+{{- range .paths -}}
+{{- if eq .path "/" }}{{ $rootTaken = true }}{{ end -}}
+{{- end -}}
+{{- if not $rootTaken }}{{ $hosts = append $hosts .host }}{{ end -}}
+{{- end -}}
+{{- toJson $hosts -}}
 {{- end -}}

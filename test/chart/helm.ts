@@ -11,13 +11,17 @@ export function helmBin(): string {
   return path;
 }
 
-/** Runs helm and returns its stdout; a non-zero exit throws with helm's stderr. */
+/** Runs helm and returns its stdout; a non-zero exit throws with helm's output (lint reports on stdout). */
 export async function helm(args: readonly string[]): Promise<string> {
   try {
     const { stdout } = await execFileAsync(helmBin(), args, { maxBuffer: 32 * 1024 * 1024 });
     return stdout;
   } catch (error) {
-    const { stderr, message } = error as { stderr?: string; message: string };
-    throw new Error(`helm ${args.join(" ")} failed:\n${stderr || message}`);
+    const { stdout, stderr, message } = error as {
+      stdout?: string;
+      stderr?: string;
+      message: string;
+    };
+    throw new Error(`helm ${args.join(" ")} failed:\n${stderr || message}\n${stdout ?? ""}`);
   }
 }

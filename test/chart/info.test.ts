@@ -48,14 +48,15 @@ describe("info Knative Service", { timeout: 60_000 }, () => {
     for (const reserved of ["PORT", "K_SERVICE", "K_CONFIGURATION", "K_REVISION"]) {
       expect(env.has(reserved), reserved).toBe(false);
     }
-    expect(container.command).toEqual(["node", "functions/info/main.ts"]);
+    expect(container.command).toEqual(["node", "dist/info.mjs"]);
     expect(container.readinessProbe?.httpGet?.path).toBe("/readyz");
     expect(container.livenessProbe?.httpGet?.path).toBe("/healthz");
   });
 
   it("reads S3 credentials from the named Secret, never from literal values", async () => {
     const { env } = await renderInfo({
-      "s3.credentialsSecret": { name: "ml-s3", accessKeyIdKey: "user", secretAccessKeyKey: "pass" },
+      "credentials.existingSecret": "ml-s3",
+      "credentials.keys": { accessKeyId: "user", secretAccessKey: "pass", apiToken: "token" },
     });
     expect(env.get("SKIFF_S3_ACCESS_KEY_ID")).toEqual({
       name: "SKIFF_S3_ACCESS_KEY_ID",
@@ -65,22 +66,28 @@ describe("info Knative Service", { timeout: 60_000 }, () => {
       name: "SKIFF_S3_SECRET_ACCESS_KEY",
       valueFrom: { secretKeyRef: { name: "ml-s3", key: "pass" } },
     });
-    expect(env.get("SKIFF_S3_ENDPOINT")?.value).toBe("http://minio:9000");
+    expect(env.get("SKIFF_S3_ENDPOINT")?.value).toBe(
+      "http://demo-skiff-minio.ml.svc.cluster.local:9000",
+    );
     expect(env.get("SKIFF_S3_REGION")?.value).toBe("us-east-1");
     expect(env.get("SKIFF_S3_BUCKET")?.value).toBe("skiff");
+    expect(env.get("SKIFF_S3_FORCE_PATH_STYLE")?.value).toBe("true");
     expect(env.get("SKIFF_LOG_LEVEL")?.value).toBe("info");
+    expect(env.get("SKIFF_JSON_BODY_LIMIT")?.value).toBe(String(64 * 1024 * 1024));
   });
 
   it("lists the public URLs of enabled functions, https where the host has TLS", async () => {
     const plain = await renderInfo();
     expect(JSON.parse(plain.env.get("SKIFF_SERVICE_URLS")?.value ?? "")).toEqual({
       info: ["http://ml-system-service-api.com/info", "http://ml-info-service.com/"],
+      serve: ["http://ml-system-service-api.com/serve"],
     });
     const tls = await renderInfo({
       "ingress.tls": [{ secretName: "api-tls", hosts: ["ml-system-service-api.com"] }],
     });
     expect(JSON.parse(tls.env.get("SKIFF_SERVICE_URLS")?.value ?? "")).toEqual({
       info: ["https://ml-system-service-api.com/info", "http://ml-info-service.com/"],
+      serve: ["https://ml-system-service-api.com/serve"],
     });
   });
 
@@ -91,6 +98,7 @@ describe("info Knative Service", { timeout: 60_000 }, () => {
     expect(container.securityContext).toEqual({
       runAsNonRoot: true,
       runAsUser: 1000,
+      runAsGroup: 1000,
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,
       capabilities: { drop: ["ALL"] },

@@ -81,3 +81,148 @@ export function resolveBackend(
   );
   return toBackend((forHost ?? catchAll)?.spec?.defaultBackend);
 }
+
+/** The parts of an HTTPRoute (gateway.networking.k8s.io/v1) this resolver reads. */
+export interface HttpRoute {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string };
+  spec: {
+    hostnames?: string[];
+    rules?: {
+      matches?: { path?: { type?: string; value?: string } }[];
+      filters?: { type: string; urlRewrite?: { hostname?: string } }[];
+      backendRefs?: {
+        group?: string;
+        kind?: string;
+        name: string;
+        namespace?: string;
+        port?: number;
+      }[];
+    }[];
+  };
+}
+
+/** Where an HTTPRoute rule sends a request: the Service, and the Host it rewrites to, if any. */
+export interface RouteBackend {
+  service: string;
+  namespace: string | undefined;
+  port: number | undefined;
+  hostRewrite: string | undefined;
+  route: string;
+}
+
+export function httpRoutesOf(
+  objects: readonly { apiVersion: string; kind: string }[],
+): HttpRoute[] {
+  return objects.filter(
+    (o): o is HttpRoute =>
+      o.apiVersion === "gateway.networking.k8s.io/v1" && o.kind === "HTTPRoute",
+  );
+}
+
+/**
+ * Which backend answers `host` + `path` by Gateway API semantics: the routes that name the
+ * host exactly (wildcards are not rendered) form its virtual host; only when none does, the
+ * routes without hostnames answer. Among matching rules the longest PathPrefix wins (prefixes
+ * match whole path elements). undefined: the gateway's own 404. Throws on a tie between
+ * different backends, which implementations settle by route age: the chart must not render one.
+ */
+export function resolveHttpRoute(
+  routes: readonly HttpRoute[],
+  host: string,
+  path: string,
+): RouteBackend | undefined {
+  const requestPath = path.split("?")[0] ?? "/";
+  const named = routes.filter((r) => r.spec.hostnames?.includes(host));
+  const candidates = named.length > 0 ? named : routes.filter((r) => !r.spec.hostnames?.length);
+  let best: { length: number; backend: RouteBackend } | undefined;
+  for (const route of candidates) {
+    for (const rule of route.spec.rules ?? []) {
+      const matches = rule.matches?.length
+        ? rule.matches
+        : [{ path: { type: "PathPrefix", value: "/" } }];
+      for (const match of matches) {
+        const type = match.path?.type ?? "PathPrefix";
+        const prefix = match.path?.value ?? "/";
+        if (type !== "PathPrefix") throw new Error(`${route.metadata.name}: unexpected ${type}`);
+        if (!prefixMatches(prefix, requestPath)) continue;
+        const [ref, ...more] = rule.backendRefs ?? [];
+        if (!ref || more.length > 0)
+          throw new Error(`${route.metadata.name}: expected one backendRef`);
+        const backend: RouteBackend = {
+          service: ref.name,
+          namespace: ref.namespace,
+          port: ref.port,
+          hostRewrite: rule.filters?.find((f) => f.type === "URLRewrite")?.urlRewrite?.hostname,
+          route: route.metadata.name,
+        };
+        const length = prefix === "/" ? 0 : prefix.length;
+        if (best && best.length === length) {
+          const [a, b] = [best.backend, backend];
+          if (a.service !== b.service || a.hostRewrite !== b.hostRewrite) {
+            throw new Error(`${host}${prefix} is claimed by both ${a.route} and ${b.route}`);
+          }
+        }
+        if (!best || length > best.length) best = { length, backend };
+      }
+    }
+  }
+  return best?.backend;
+}
+
+/** What the Knative gateway is: its Service, the namespace the release's routes live in. */
+export interface KnativeGateway {
+  name: string;
+  namespace: string;
+  releaseNamespace: string;
+}
+
+/**
+ * The Service that finally answers `host` + `path` through whichever routing objects were
+ * rendered: a Knative Service's name (after checking that the request reaches the Knative
+ * gateway with that Service's cluster-local Host, the only way Knative routes it) or a plain
+ * Service's name (not-found). undefined: nothing answers but the controller's own 404.
+ */
+export function reach(
+  objects: readonly { apiVersion: string; kind: string }[],
+  host: string,
+  path: string,
+  gateway: KnativeGateway,
+): string | undefined {
+  const clusterLocalSuffix = `.${gateway.releaseNamespace}.svc.cluster.local`;
+  const routes = httpRoutesOf(objects);
+  if (routes.length > 0) {
+    const backend = resolveHttpRoute(routes, host, path);
+    if (!backend) return undefined;
+    if (backend.service === gateway.name && backend.namespace === gateway.namespace) {
+      const rewrite = backend.hostRewrite ?? "";
+      if (!rewrite.endsWith(clusterLocalSuffix)) {
+        throw new Error(
+          `${host}${path} reaches the Knative gateway with Host ${host}, which Knative does not serve`,
+        );
+      }
+      return rewrite.slice(0, -clusterLocalSuffix.length);
+    }
+    if (backend.namespace !== undefined && backend.namespace !== gateway.releaseNamespace) {
+      throw new Error(`${host}${path} goes to ${backend.namespace}/${backend.service}`);
+    }
+    return backend.service;
+  }
+  const ingresses = ingressesOf(objects as { apiVersion: string; kind: string }[]);
+  const backend = resolveBackend(ingresses, host, path);
+  if (!backend) return undefined;
+  const owner = ingresses.find((ing) =>
+    [
+      ing.spec?.defaultBackend,
+      ...(ing.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend)),
+    ].some((b) => b?.service?.name === backend.service),
+  );
+  const vhost = owner?.metadata?.annotations?.["nginx.ingress.kubernetes.io/upstream-vhost"];
+  if (vhost !== undefined && vhost !== `${backend.service}${clusterLocalSuffix}`) {
+    throw new Error(
+      `${backend.service}'s Ingress sends Host ${vhost}, not its own cluster-local host`,
+    );
+  }
+  return backend.service;
+}

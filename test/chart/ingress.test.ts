@@ -1,49 +1,65 @@
 import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
 import { describe, expect, it } from "vitest";
-import { ingressesOf, resolveBackend } from "./ingress-routing.ts";
-import { findObject, INGRESS, NAMES, renderChart } from "./render.ts";
+import { ingressesOf, reach, resolveBackend } from "./ingress-routing.ts";
+import { findObject, INGRESS, NAMES, NAMESPACE, renderChart } from "./render.ts";
+import {
+  API_HOST,
+  HOSTS_WITH_MODEL_HOST,
+  INFO_HOST,
+  KOURIER,
+  ROUTING_CASES,
+} from "./value-sets.ts";
 
-const API = "ml-system-service-api.com";
-const INFO_HOST = "ml-info-service.com";
-
-describe("Ingress", { timeout: 60_000 }, () => {
-  it("routes each host and path to the right backend", async () => {
-    const ingresses = ingressesOf(await renderChart());
-    const serviceFor = (host: string, path: string) =>
-      resolveBackend(ingresses, host, path)?.service;
-    const cases: [host: string, path: string, service: string][] = [
-      [API, "/info", NAMES.info],
-      [API, "/info/models", NAMES.info],
-      [API, "/information", NAMES.notFound],
-      // serve and train are not in this chart yet: their paths fall through to not-found.
-      [API, "/serve", NAMES.notFound],
-      [API, "/train", NAMES.notFound],
-      [API, "/nope", NAMES.notFound],
-      [API, "/", NAMES.notFound],
-      [INFO_HOST, "/", NAMES.info],
-      [INFO_HOST, "/openapi.json", NAMES.info],
-      ["unknown.example.com", "/", NAMES.notFound],
-      ["unknown.example.com", "/info", NAMES.notFound],
-    ];
-    for (const [host, path, service] of cases) {
-      expect(serviceFor(host, path), `${host}${path}`).toBe(service);
+describe("Ingress (mode nginx)", { timeout: 60_000 }, () => {
+  it("routes each host and path to the right backend, the model host to its own serve", async () => {
+    const objects = await renderChart({ "ingress.hosts": HOSTS_WITH_MODEL_HOST });
+    for (const [host, path, service] of ROUTING_CASES) {
+      expect(reach(objects, host, path, KOURIER), `${host}${path}`).toBe(service);
     }
   });
 
-  it("sends function traffic to Knative's Service with the cluster-local Host (nginx)", async () => {
-    const info = findObject<IIngress>(await renderChart(), INGRESS, NAMES.info);
-    expect(info.spec?.ingressClassName).toBe("nginx");
-    expect(info.metadata?.annotations).toEqual({
-      "nginx.ingress.kubernetes.io/upstream-vhost": `${NAMES.info}.ml.svc.cluster.local`,
-      "nginx.ingress.kubernetes.io/proxy-body-size": "64m",
-      "nginx.ingress.kubernetes.io/proxy-read-timeout": "300",
-      "nginx.ingress.kubernetes.io/proxy-send-timeout": "300",
-    });
-    const paths = (info.spec?.rules ?? []).flatMap((rule) => rule.http?.paths ?? []);
-    expect(paths.map((p) => p.pathType)).toEqual(["Prefix", "Prefix"]);
-    for (const path of paths) {
-      expect(path.backend.service).toEqual({ name: NAMES.info, port: { number: 80 } });
+  it("sends function traffic to Knative's Service with the cluster-local Host", async () => {
+    const objects = await renderChart({ "ingress.hosts": HOSTS_WITH_MODEL_HOST });
+    const cases: [name: string, timeout: string][] = [
+      [NAMES.info, "60"],
+      [NAMES.serve, "120"],
+      [NAMES.serveFor("price-prediction"), "120"],
+    ];
+    for (const [name, timeout] of cases) {
+      const ingress = findObject<IIngress>(objects, INGRESS, name);
+      expect(ingress.spec?.ingressClassName).toBe("nginx");
+      // Body size is limits.requestBodyBytes; the timeouts are the function's timeoutSeconds.
+      expect(ingress.metadata?.annotations).toEqual({
+        "nginx.ingress.kubernetes.io/upstream-vhost": `${name}.${NAMESPACE}.svc.cluster.local`,
+        "nginx.ingress.kubernetes.io/proxy-body-size": "64m",
+        "nginx.ingress.kubernetes.io/proxy-read-timeout": timeout,
+        "nginx.ingress.kubernetes.io/proxy-send-timeout": timeout,
+      });
+      const paths = (ingress.spec?.rules ?? []).flatMap((rule) => rule.http?.paths ?? []);
+      expect(paths.length).toBeGreaterThan(0);
+      for (const path of paths) {
+        expect(path.pathType).toBe("Prefix");
+        expect(path.backend.service).toEqual({ name, port: { number: 80 } });
+      }
     }
+  });
+
+  it("takes the body size from limits.requestBodyBytes and the timeouts from timeoutSeconds", async () => {
+    const objects = await renderChart({
+      "limits.requestBodyBytes": 10 * 1024 * 1024 + 512,
+      "serve.timeoutSeconds": 300,
+    });
+    const serve = findObject<IIngress>(objects, INGRESS, NAMES.serve);
+    expect(serve.metadata?.annotations).toMatchObject({
+      "nginx.ingress.kubernetes.io/proxy-body-size": String(10 * 1024 * 1024 + 512),
+      "nginx.ingress.kubernetes.io/proxy-read-timeout": "300",
+    });
+    const kib = await renderChart({ "limits.requestBodyBytes": 2048 });
+    expect(
+      findObject<IIngress>(kib, INGRESS, NAMES.info).metadata?.annotations?.[
+        "nginx.ingress.kubernetes.io/proxy-body-size"
+      ],
+    ).toBe("2k");
   });
 
   it("has a rule-less catch-all so ingress-nginx sends unknown hosts to not-found", async () => {
@@ -55,34 +71,48 @@ describe("Ingress", { timeout: 60_000 }, () => {
     });
   });
 
-  it("drops nginx annotations for another class and scopes TLS to each Ingress's hosts", async () => {
+  it("takes class, annotations and TLS from values, TLS scoped to each Ingress's hosts", async () => {
     const objects = await renderChart({
-      "ingress.className": "traefik",
-      "ingress.annotations": { "example.com/team": "ml" },
+      "ingress.className": "nginx-internal",
+      "ingress.annotations": {
+        "example.com/team": "ml",
+        "nginx.ingress.kubernetes.io/proxy-body-size": "1g",
+      },
       "ingress.tls": [{ secretName: "ml-info-tls", hosts: [INFO_HOST] }],
     });
     const ingresses = ingressesOf(objects);
-    expect(ingresses).toHaveLength(3);
+    expect(ingresses.map((i) => i.metadata?.name).sort()).toEqual(
+      [NAMES.fullname, NAMES.info, NAMES.serve, NAMES.notFound].sort(),
+    );
     for (const ingress of ingresses) {
-      expect(ingress.spec?.ingressClassName).toBe("traefik");
-      expect(ingress.metadata?.annotations).toEqual({ "example.com/team": "ml" });
+      expect(ingress.spec?.ingressClassName).toBe("nginx-internal");
+      expect(ingress.metadata?.annotations).toMatchObject({ "example.com/team": "ml" });
     }
     const info = findObject<IIngress>(objects, INGRESS, NAMES.info);
     expect(info.spec?.tls).toEqual([{ secretName: "ml-info-tls", hosts: [INFO_HOST] }]);
-    const notFound = findObject<IIngress>(objects, INGRESS, NAMES.notFound);
-    expect(notFound.spec?.tls).toBeUndefined();
+    // The user's annotation wins over the chart's.
+    expect(info.metadata?.annotations?.["nginx.ingress.kubernetes.io/proxy-body-size"]).toBe("1g");
+    expect(findObject<IIngress>(objects, INGRESS, NAMES.serve).spec?.tls).toBeUndefined();
+    expect(findObject<IIngress>(objects, INGRESS, NAMES.notFound).spec?.tls).toBeUndefined();
   });
 
-  it("sends everything to not-found when info is disabled", async () => {
-    const ingresses = ingressesOf(await renderChart({ "info.enabled": false }));
+  it("sends everything to not-found when the functions are disabled", async () => {
+    const ingresses = ingressesOf(
+      await renderChart({ "info.enabled": false, "serve.enabled": false }),
+    );
     expect(ingresses.map((ingress) => ingress.metadata?.name).sort()).toEqual(
       [NAMES.fullname, NAMES.notFound].sort(),
     );
     expect(resolveBackend(ingresses, INFO_HOST, "/")?.service).toBe(NAMES.notFound);
-    expect(resolveBackend(ingresses, API, "/info")?.service).toBe(NAMES.notFound);
+    expect(resolveBackend(ingresses, API_HOST, "/info")?.service).toBe(NAMES.notFound);
   });
 
-  it("renders no Ingress when disabled", async () => {
+  it("renders no Ingress when disabled, and none in Gateway API mode", async () => {
     expect(ingressesOf(await renderChart({ "ingress.enabled": false }))).toEqual([]);
+    const gateway = await renderChart({
+      "ingress.mode": "gatewayApi",
+      "ingress.gatewayApi.parentRefs": [{ name: "public" }],
+    });
+    expect(ingressesOf(gateway)).toEqual([]);
   });
 });

@@ -1,9 +1,40 @@
 import { describe, expect, it } from "vitest";
-import { renderChart, type ValueSet } from "./render.ts";
+import { helm } from "./helm.ts";
+import { CHART_DIR, renderChart, type ValueSet, valueArgs } from "./render.ts";
 
 const API_HOST = "ml-system-service-api.com";
 
-const INVALID: [what: string, values: ValueSet, message: RegExp][] = [
+/** Value sets the schema itself rejects: `helm lint` fails on them too. */
+const SCHEMA_INVALID: [what: string, values: ValueSet, message: RegExp][] = [
+  [
+    "a host that is not a DNS name",
+    { "ingress.hosts": [{ host: "ML_Service.com", paths: [{ path: "/", function: "info" }] }] },
+    /at '\/ingress\/hosts\/0\/host': 'ML_Service\.com' does not match pattern/,
+  ],
+  [
+    "a host with a scheme",
+    {
+      "ingress.hosts": [
+        { host: "https://api.example.com", paths: [{ path: "/", function: "info" }] },
+      ],
+    },
+    /at '\/ingress\/hosts\/0\/host'/,
+  ],
+  [
+    "a negative scale",
+    { "serve.autoscaling.minScale": -1 },
+    /at '\/serve\/autoscaling\/minScale': minimum: got -1, want 0/,
+  ],
+  [
+    "an unknown ingress mode",
+    { "ingress.mode": "traefik" },
+    /at '\/ingress\/mode': value must be one of 'nginx', 'gatewayApi'/,
+  ],
+  [
+    "Gateway API mode without a parent Gateway",
+    { "ingress.mode": "gatewayApi" },
+    /at '\/ingress\/gatewayApi\/parentRefs': minItems: got 0, want 1/,
+  ],
   [
     "a path without a leading slash",
     { "ingress.hosts": [{ host: API_HOST, paths: [{ path: "info", function: "info" }] }] },
@@ -15,12 +46,50 @@ const INVALID: [what: string, values: ValueSet, message: RegExp][] = [
     /\/ingress\/hosts\/0\/paths\/0\/function.*must be one of 'info', 'serve', 'train'/,
   ],
   [
-    "a missing credentials Secret name",
-    { "s3.credentialsSecret.name": "" },
-    /credentialsSecret\/name/,
+    "a model host that routes to info",
+    {
+      "ingress.hosts": [
+        { host: "models-iris.io", model: "iris", paths: [{ path: "/", function: "info" }] },
+      ],
+    },
+    /at '\/ingress\/hosts\/0\/paths\/0\/function': value must be 'serve'/,
+  ],
+  [
+    "a model name that is not a DNS label",
+    {
+      "ingress.hosts": [
+        { host: "m.io", model: "Iris_v2", paths: [{ path: "/", function: "serve" }] },
+      ],
+    },
+    /at '\/ingress\/hosts\/0\/model'/,
+  ],
+  [
+    "a serve timeout too short to flush the prediction log",
+    { "serve.timeoutSeconds": 30 },
+    /at '\/serve\/timeoutSeconds': minimum: got 30, want 60/,
+  ],
+  [
+    "a secret key shorter than MinIO accepts",
+    { "credentials.secretAccessKey": "short" },
+    /at '\/credentials\/secretAccessKey'/,
+  ],
+  [
+    "a serve setting the chart does not know",
+    { "serve.settings": { SKIFF_S3_BUCKET: "other" } },
+    // (Helm's validator reports this one at a wrong location, but names the key.)
+    /invalid propertyName 'SKIFF_S3_BUCKET'[\s\S]*value must be one of 'SKIFF_MODEL_CACHE_MAX_MODELS'/,
+  ],
+  [
+    "a request body limit below 1 KiB",
+    { "limits.requestBodyBytes": 100 },
+    /at '\/limits\/requestBodyBytes': minimum: got 100, want 1,024/,
   ],
   ["an unknown log level", { logLevel: "loud" }, /\/logLevel.*must be one of/],
   ["an unknown top-level key", { infoo: { enabled: true } }, /additional properties 'infoo'/],
+];
+
+/** Value sets only the chart's own checks (`fail`) reject; lint does not run `fail`. */
+const CHART_INVALID: [what: string, values: ValueSet, message: RegExp][] = [
   [
     "a host listed twice",
     {
@@ -53,15 +122,51 @@ const INVALID: [what: string, values: ValueSet, message: RegExp][] = [
   ],
   [
     "maxScale below minScale",
-    { "info.autoscaling.minScale": 5, "info.autoscaling.maxScale": 2 },
-    /info\.autoscaling\.maxScale: 2 is below minScale 5/,
+    { "serve.autoscaling.minScale": 5, "serve.autoscaling.maxScale": 2 },
+    /serve\.autoscaling\.maxScale: 2 is below minScale 5/,
+  ],
+  [
+    "an external endpoint while MinIO is on",
+    { "s3.endpoint": "https://s3.example.com" },
+    /s3\.endpoint: "https:\/\/s3\.example\.com" is set while minio\.enabled is true/,
+  ],
+  [
+    "no endpoint without MinIO",
+    { "minio.enabled": false },
+    /s3\.endpoint: required when minio\.enabled is false/,
+  ],
+  [
+    "an existing Secret and literal credentials at once",
+    { "credentials.existingSecret": "mine", "credentials.apiToken": "0123456789abcdef" },
+    /credentials: give either existingSecret or literal values, not both/,
+  ],
+  [
+    "a model host whose Knative Service name is too long",
+    {
+      "ingress.hosts": [
+        {
+          host: "m.example.com",
+          model: "a-very-long-model-name-that-will-not-fit-in-a-revision",
+          paths: [{ path: "/", function: "serve" }],
+        },
+      ],
+    },
+    /ingress\.hosts\[0\]\.model: the Knative Service name "demo-skiff-serve-a-very-long[^"]*" is \d+ characters/,
   ],
 ];
 
 describe("helm template rejects invalid values with a readable message", {
   timeout: 60_000,
 }, () => {
-  it.each(INVALID)("%s", async (_what, values, message) => {
+  it.each([...SCHEMA_INVALID, ...CHART_INVALID])("%s", async (_what, values, message) => {
     await expect(renderChart(values)).rejects.toThrow(message);
+  });
+});
+
+describe("helm lint --strict rejects what the schema rejects", { timeout: 60_000 }, () => {
+  it.each(SCHEMA_INVALID)("%s", async (_what, values, message) => {
+    await expect(helm(["lint", "--strict", CHART_DIR, ...valueArgs(values)])).rejects.toThrow(
+      message,
+    );
   });
 });

@@ -2,6 +2,8 @@ import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { IService } from "kubernetes-models/v1/Service";
 import { describe, expect, it } from "vitest";
+import { parseEnv } from "../../functions/lib/config.ts";
+import { notFoundEnv } from "../../functions/not-found/config.ts";
 import {
   DEPLOYMENT,
   envByName,
@@ -13,6 +15,7 @@ import {
   SERVICE,
   typeOf,
 } from "./render.ts";
+import { HOSTS_WITH_MODEL_HOST } from "./value-sets.ts";
 
 describe("not-found default backend", { timeout: 60_000 }, () => {
   it("is an always-on hardened Deployment behind a ClusterIP Service on port 80", async () => {
@@ -21,7 +24,7 @@ describe("not-found default backend", { timeout: 60_000 }, () => {
     const pod = deployment.spec?.template.spec;
     const container = only(pod?.containers, "not-found container");
     expect(deployment.spec?.replicas).toBe(1);
-    expect(container.command).toEqual(["node", "functions/not-found/main.ts"]);
+    expect(container.command).toEqual(["node", "dist/not-found.mjs"]);
     expect(envByName(container.env).get("PORT")?.value).toBe("8080");
     expect(container.livenessProbe?.httpGet?.path).toBe("/healthz");
     expect(container.readinessProbe?.httpGet?.path).toBe("/readyz");
@@ -52,8 +55,15 @@ describe("not-found default backend", { timeout: 60_000 }, () => {
     const deployment = findObject<IDeployment>(await renderChart(), DEPLOYMENT, NAMES.notFound);
     const container = only(deployment.spec?.template.spec?.containers, "not-found container");
     const routes: unknown = JSON.parse(envByName(container.env).get("SKIFF_ROUTES")?.value ?? "");
+    // train is not deployed yet, so its path is not listed.
     expect(routes).toEqual([
-      { host: "ml-system-service-api.com", paths: [{ path: "/info", function: "info" }] },
+      {
+        host: "ml-system-service-api.com",
+        paths: [
+          { path: "/info", function: "info" },
+          { path: "/serve", function: "serve" },
+        ],
+      },
       { host: "ml-info-service.com", paths: [{ path: "/", function: "info" }] },
     ]);
   });
@@ -65,5 +75,21 @@ describe("not-found default backend", { timeout: 60_000 }, () => {
     expect(deployment.spec?.replicas).toBe(2);
     expect(pdb.spec?.minAvailable).toBe(1);
     expect(pdb.spec?.selector?.matchLabels).toEqual(deployment.spec?.selector.matchLabels);
+  });
+});
+
+describe("not-found's routing table", { timeout: 60_000 }, () => {
+  it("is accepted by not-found's own settings schema, model hosts included", async () => {
+    const objects = await renderChart({ "ingress.hosts": HOSTS_WITH_MODEL_HOST });
+    const deployment = findObject<IDeployment>(objects, DEPLOYMENT, NAMES.notFound);
+    const container = only(deployment.spec?.template.spec?.containers, "not-found container");
+    const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
+    const parsed = parseEnv(notFoundEnv, env);
+    expect(parsed.SKIFF_ROUTES.map((h) => h.host)).toEqual([
+      "ml-system-service-api.com",
+      "ml-info-service.com",
+      "models-price-prediction.io",
+    ]);
+    expect(parsed.SKIFF_JSON_BODY_LIMIT).toBe(64 * 1024 * 1024);
   });
 });

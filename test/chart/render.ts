@@ -12,7 +12,12 @@ export type ValueSet = Record<string, unknown>;
 export interface K8sObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   [field: string]: unknown;
 }
 
@@ -23,8 +28,14 @@ export function valueArgs(values: ValueSet): string[] {
   ]);
 }
 
-/** `helm template` of the chart, parsed into objects (empty documents dropped). */
-export async function renderChart(values: ValueSet = {}): Promise<K8sObject[]> {
+/**
+ * `helm template` of the chart, parsed into objects (empty documents dropped). Test hooks
+ * (helm test pods) are rendered too; `extraArgs` go to helm as they are.
+ */
+export async function renderChart(
+  values: ValueSet = {},
+  extraArgs: readonly string[] = [],
+): Promise<K8sObject[]> {
   const stdout = await helm([
     "template",
     RELEASE,
@@ -32,7 +43,13 @@ export async function renderChart(values: ValueSet = {}): Promise<K8sObject[]> {
     "--namespace",
     NAMESPACE,
     ...valueArgs(values),
+    ...extraArgs,
   ]);
+  return parseObjects(stdout);
+}
+
+/** Multi-document YAML into objects, empty documents dropped. */
+export function parseObjects(stdout: string): K8sObject[] {
   const objects: K8sObject[] = [];
   for (const doc of parseAllDocuments(stdout)) {
     if (doc.errors.length > 0) throw new Error(`unparsable helm output: ${doc.errors[0]?.message}`);
@@ -62,20 +79,43 @@ export function findObject<T>(objects: readonly K8sObject[], type: string, name:
 export const NAMES = {
   fullname: `${RELEASE}-skiff`,
   info: `${RELEASE}-skiff-info`,
+  serve: `${RELEASE}-skiff-serve`,
+  serveFor: (model: string) => `${RELEASE}-skiff-serve-${model}`,
   notFound: `${RELEASE}-skiff-not-found`,
+  minio: `${RELEASE}-skiff-minio`,
+  credentials: `${RELEASE}-skiff-credentials`,
+  bootstrap: `${RELEASE}-skiff-bootstrap`,
+  train: `${RELEASE}-skiff-train`,
+  trainJob: `${RELEASE}-skiff-train-job`,
 } as const;
+
+/** The cluster-local host Knative answers for a Knative Service of this release. */
+export const clusterLocal = (ksvc: string) => `${ksvc}.${NAMESPACE}.svc.cluster.local`;
 
 export const KSVC = "serving.knative.dev/v1/Service";
 export const SERVICE = "v1/Service";
+export const SECRET = "v1/Secret";
+export const SERVICE_ACCOUNT = "v1/ServiceAccount";
+export const POD = "v1/Pod";
 export const DEPLOYMENT = "apps/v1/Deployment";
+export const STATEFUL_SET = "apps/v1/StatefulSet";
+export const JOB = "batch/v1/Job";
+export const ROLE = "rbac.authorization.k8s.io/v1/Role";
+export const ROLE_BINDING = "rbac.authorization.k8s.io/v1/RoleBinding";
 export const INGRESS = "networking.k8s.io/v1/Ingress";
 export const PDB = "policy/v1/PodDisruptionBudget";
+export const HTTP_ROUTE = "gateway.networking.k8s.io/v1/HTTPRoute";
 
 /** The single element of a list, failing loudly when there are none or several. */
 export function only<T>(items: readonly T[] | undefined, what: string): T {
   if (items?.length !== 1)
     throw new Error(`expected exactly one ${what}, got ${items?.length ?? 0}`);
   return items[0] as T;
+}
+
+/** Every object of one type. */
+export function objectsOf<T>(objects: readonly K8sObject[], type: string): T[] {
+  return objects.filter((o) => typeOf(o) === type) as unknown as T[];
 }
 
 /** A container's env entries by name. */

@@ -26,4 +26,23 @@ describe("every rendered object matches its schema", { timeout: 60_000 }, () => 
     };
     expect(() => validateObject(ingress)).toThrow(/Ingress x is invalid/);
   });
+
+  it("checks HTTPRoutes against the Gateway API CRD, unknown fields included", () => {
+    const route = {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "HTTPRoute",
+      metadata: { name: "r" },
+      spec: { parentRefs: [{ name: "gw" }], rules: [{ backendRef: [{ name: "x", port: 80 }] }] },
+    };
+    expect(() => validateObject(route)).toThrow(
+      /HTTPRoute r is invalid: \/spec\/rules\/0 must NOT have additional properties 'backendRef'/,
+    );
+    const grant = {
+      apiVersion: "gateway.networking.k8s.io/v1beta1",
+      kind: "ReferenceGrant",
+      metadata: { name: "g" },
+      spec: { from: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute" }], to: [] },
+    };
+    expect(() => validateObject(grant)).toThrow(/ReferenceGrant g is invalid: .*namespace/);
+  });
 });

@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+# One image for every function; the command picks which: node dist/<info|serve|not-found|bootstrap>.mjs
+# Debian slim (glibc): onnxruntime-node ships no musl build, so no Alpine.
+
+FROM node:22-slim AS build
+WORKDIR /app
+# .npmrc keeps onnxruntime-node's install script from downloading GPU binaries.
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+# toolchain/build.ts bundles each entry point into dist/<name>.mjs (esbuild).
+RUN npm run build
+
+FROM node:22-slim AS runtime
+ENV NODE_ENV=production \
+    SCARF_ANALYTICS=false
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+# Runtime packages only: onnxruntime-node (native), swagger-ui-dist (served files) and what
+# the bundles leave external.
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# node:22-slim's "node" user; numeric so that runAsNonRoot can verify it.
+USER 1000:1000
+EXPOSE 8080 9464
+CMD ["node", "dist/info.mjs"]

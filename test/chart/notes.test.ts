@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { helm } from "./helm.ts";
+import { CHART_DIR, NAMESPACE, RELEASE, type ValueSet, valueArgs } from "./render.ts";
+import {
+  API_HOST,
+  GATEWAY_API,
+  HOSTS_WITH_MODEL_HOST,
+  INFO_HOST,
+  MODEL_HOST,
+} from "./value-sets.ts";
+
+/** NOTES.txt as `helm install` prints it (client-side dry run: no cluster needed). */
+async function notes(values: ValueSet = {}): Promise<string> {
+  const out = await helm([
+    "install",
+    RELEASE,
+    CHART_DIR,
+    "--namespace",
+    NAMESPACE,
+    "--dry-run=client",
+    ...valueArgs(values),
+  ]);
+  return out.slice(out.indexOf("NOTES:"));
+}
+
+describe("NOTES.txt", { timeout: 60_000 }, () => {
+  it("names every host with a curl that sends its Host header, and how to run helm test", async () => {
+    const text = await notes({
+      "ingress.hosts": HOSTS_WITH_MODEL_HOST,
+      "ingress.tls": [{ secretName: "info-tls", hosts: [INFO_HOST] }],
+    });
+    expect(text).toContain("ADDR=$(kubectl get ingress demo-skiff -n ml");
+    expect(text).toContain(`curl -H 'Host: ${API_HOST}' http://$ADDR/info `);
+    expect(text).toContain(`curl -H 'Host: ${API_HOST}' http://$ADDR/serve/v2/health/ready `);
+    expect(text).toContain(`curl -H 'Host: ${API_HOST}' http://$ADDR/no-such-path `);
+    expect(text).toContain(`curl --resolve ${INFO_HOST}:443:$ADDR https://${INFO_HOST}/ `);
+    expect(text).toContain(`curl -H 'Host: ${MODEL_HOST}' http://$ADDR/predict `);
+    expect(text).toContain("curl -H 'Host: unknown.example' http://$ADDR/");
+    expect(text).toContain("routes to train, which this chart version does not deploy");
+    expect(text).toContain("helm test demo -n ml --logs");
+    expect(text).toContain("ingress-nginx is retired upstream");
+  });
+
+  it("points at the Gateway in Gateway API mode", async () => {
+    const text = await notes(GATEWAY_API);
+    expect(text).toContain("ADDR=$(kubectl get gateway public -n gateway-system");
+    expect(text).not.toContain("ingress-nginx is retired");
+  });
+});

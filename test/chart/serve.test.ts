@@ -1,0 +1,119 @@
+import type { IService as IKnativeService } from "@kubernetes-models/knative/serving.knative.dev/v1/Service";
+import { describe, expect, it } from "vitest";
+import { parseEnv } from "../../functions/lib/config.ts";
+import { serveEnv } from "../../functions/serve/config.ts";
+import {
+  envByName,
+  findObject,
+  type K8sObject,
+  KSVC,
+  NAMES,
+  objectsOf,
+  only,
+  renderChart,
+  type ValueSet,
+} from "./render.ts";
+import { HOSTS_WITH_MODEL_HOST } from "./value-sets.ts";
+
+function partsOf(objects: K8sObject[], name: string) {
+  const ksvc = findObject<IKnativeService>(objects, KSVC, name);
+  const template = ksvc.spec?.template;
+  const container = only(template?.spec?.containers, `${name} container`);
+  return { ksvc, template, container, env: envByName(container.env) };
+}
+
+/** The env a pod would get, with Secret references filled in and Knative's PORT. */
+function resolvedEnv(env: ReturnType<typeof envByName<{ name: string; value?: string }>>) {
+  return Object.fromEntries(
+    [...env.values()].map((e) => [e.name, e.value ?? `from-secret-${e.name.toLowerCase()}`]),
+  );
+}
+
+async function render(values: ValueSet = {}) {
+  return renderChart(values);
+}
+
+describe("serve Knative Service", { timeout: 60_000 }, () => {
+  it("scales on concurrency from zero, with serve's own knobs", async () => {
+    const { ksvc, template, container } = partsOf(await render(), NAMES.serve);
+    expect(ksvc.metadata?.labels?.["networking.knative.dev/visibility"]).toBe("cluster-local");
+    expect(Object.keys(ksvc.metadata?.annotations ?? {})).toEqual([]);
+    expect(template?.metadata?.annotations).toEqual({
+      "autoscaling.knative.dev/class": "kpa.autoscaling.knative.dev",
+      "autoscaling.knative.dev/metric": "concurrency",
+      "autoscaling.knative.dev/target": "10",
+      "autoscaling.knative.dev/min-scale": "0",
+      "autoscaling.knative.dev/max-scale": "10",
+      "autoscaling.knative.dev/initial-scale": "1",
+      "autoscaling.knative.dev/scale-down-delay": "60s",
+    });
+    // The grace period: ≥30 s of queue-proxy drain, then drain and flush the prediction log.
+    expect(template?.spec?.timeoutSeconds).toBe(120);
+    expect(template?.spec?.containerConcurrency).toBe(0);
+    expect(container.command).toEqual(["node", "dist/serve.mjs"]);
+    expect(container.ports).toEqual([{ name: "http1", containerPort: 8080 }]);
+  });
+
+  it("gates traffic on the Open Inference Protocol health paths", async () => {
+    const { container } = partsOf(await render(), NAMES.serve);
+    expect(container.readinessProbe).toEqual({ httpGet: { path: "/v2/health/ready" } });
+    expect(container.livenessProbe).toEqual({ httpGet: { path: "/v2/health/live" } });
+  });
+
+  it("keeps models warm with min-scale > 0 and preloads the listed models", async () => {
+    const objects = await render({
+      "serve.autoscaling.minScale": 2,
+      "serve.autoscaling.maxScale": 0,
+      "serve.preloadModels": ["iris", "wine@3"],
+      "serve.settings": { SKIFF_MODEL_CACHE_MAX_MODELS: "4", SKIFF_PREDICTION_LOG_BATCH: "100" },
+    });
+    const { template, env } = partsOf(objects, NAMES.serve);
+    expect(template?.metadata?.annotations).toMatchObject({
+      "autoscaling.knative.dev/min-scale": "2",
+      "autoscaling.knative.dev/max-scale": "0",
+    });
+    expect(env.get("PRELOAD_MODELS")?.value).toBe("iris,wine@3");
+    expect(env.get("SKIFF_MODEL_CACHE_MAX_MODELS")?.value).toBe("4");
+    expect(env.get("SKIFF_DEFAULT_MODEL")).toBeUndefined();
+    // What the chart gives serve is what serve's own settings schema accepts.
+    const parsed = parseEnv(serveEnv, resolvedEnv(env));
+    expect(parsed.PRELOAD_MODELS).toEqual([
+      { name: "iris", version: undefined },
+      { name: "wine", version: "3" },
+    ]);
+    expect(parsed.SKIFF_PREDICTION_LOG_BATCH).toBe(100);
+  });
+
+  it("gets one more serve per model host, with that model preloaded and as its default", async () => {
+    const objects = await render({ "ingress.hosts": HOSTS_WITH_MODEL_HOST });
+    const services = objectsOf<IKnativeService>(objects, KSVC).map((k) => k.metadata?.name);
+    expect(services.sort()).toEqual(
+      [NAMES.info, NAMES.serve, NAMES.serveFor("price-prediction")].sort(),
+    );
+    const main = partsOf(objects, NAMES.serve);
+    const dedicated = partsOf(objects, NAMES.serveFor("price-prediction"));
+    expect(dedicated.env.get("SKIFF_DEFAULT_MODEL")?.value).toBe("price-prediction");
+    expect(dedicated.env.get("PRELOAD_MODELS")?.value).toBe("price-prediction");
+    expect(dedicated.ksvc.metadata?.labels).toMatchObject({
+      "networking.knative.dev/visibility": "cluster-local",
+      "skiff.dev/model": "price-prediction",
+    });
+    // Same knobs and the same probes as serve itself.
+    expect(dedicated.template?.metadata?.annotations).toEqual(main.template?.metadata?.annotations);
+    expect(dedicated.container.readinessProbe).toEqual(main.container.readinessProbe);
+    expect(dedicated.container.command).toEqual(["node", "dist/serve.mjs"]);
+    expect(parseEnv(serveEnv, resolvedEnv(dedicated.env)).SKIFF_DEFAULT_MODEL).toBe(
+      "price-prediction",
+    );
+  });
+
+  it("is absent, with its model hosts, when disabled", async () => {
+    const objects = await render({
+      "serve.enabled": false,
+      "ingress.hosts": HOSTS_WITH_MODEL_HOST,
+    });
+    expect(objectsOf<IKnativeService>(objects, KSVC).map((k) => k.metadata?.name)).toEqual([
+      NAMES.info,
+    ]);
+  });
+});

@@ -1,0 +1,325 @@
+/**
+ * The image, reproduced without Docker: the runtime stage's layout (package.json, lockfile,
+ * .npmrc, `npm ci --omit=dev`, the bundles from `toolchain/build.ts`) in a temporary folder,
+ * and every function started from it exactly as the rendered chart starts its container:
+ * the same command, the same env names, Secret references filled with the test MinIO's
+ * credentials. Each must answer its probe path with 200; the bootstrap Job's command must
+ * prepare the bucket, and the helm test pods' script must pass against the running functions.
+ * That is chart, image and code agreeing. Two stand-ins for what a pod would give: PORT (Knative
+ * sets it) and SKIFF_ADMIN_PORT are free loopback ports, since the processes share one network.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { IService as IKnativeService } from "@kubernetes-models/knative/serving.knative.dev/v1/Service";
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type { IJob } from "kubernetes-models/batch/v1/Job";
+import type { IPod } from "kubernetes-models/v1/Pod";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ObjectStore } from "../../functions/lib/storage/object-store.ts";
+import { buildImage, IMAGE_ENTRIES } from "../../toolchain/build.ts";
+import {
+  DEPLOYMENT,
+  findObject,
+  JOB,
+  type K8sObject,
+  KSVC,
+  NAMES,
+  NAMESPACE,
+  objectsOf,
+  only,
+  POD,
+  renderChart,
+} from "../chart/render.ts";
+import { irisRecord, publishModel } from "../support/models.ts";
+import { pythonModels } from "../support/serve.ts";
+import { testStorageEnv } from "../support/storage.ts";
+
+type Container = NonNullable<NonNullable<IPod["spec"]>["containers"]>[number];
+
+const ROOT = new URL("../../", import.meta.url);
+const BUCKET = `image-${Date.now().toString(36)}`;
+const MODEL_HOST = "models-iris.example.com";
+
+let app: string;
+let objects: K8sObject[];
+const children: ChildProcess[] = [];
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
+  return new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => resolve({ code, output }));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== "object" || address === null) throw new Error("no port");
+  return address.port;
+}
+
+/**
+ * The process env of a container: the names the chart renders, with values as rendered except
+ * Secret references (the test MinIO's credentials, by the chart's Secret keys) and the S3
+ * endpoint (the test MinIO instead of the in-cluster Service).
+ */
+function envOf(container: Container, extra: Record<string, string> = {}): Record<string, string> {
+  const minio = inject("minio");
+  const secret: Record<string, string> = {
+    accessKeyId: minio.accessKey,
+    secretAccessKey: minio.secretKey,
+    apiToken: "test-api-token-0123456789",
+  };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: tmpdir() };
+  for (const entry of container.env ?? []) {
+    if (entry.value !== undefined) env[entry.name] = entry.value;
+    else if (entry.valueFrom?.secretKeyRef) {
+      const value = secret[entry.valueFrom.secretKeyRef.key];
+      if (value === undefined) throw new Error(`${entry.name}: unknown Secret key`);
+      env[entry.name] = value;
+    } else throw new Error(`${container.name}: ${entry.name} has a source this test cannot fill`);
+  }
+  if ("SKIFF_S3_ENDPOINT" in env) env.SKIFF_S3_ENDPOINT = minio.endpoint;
+  return { ...env, ...extra };
+}
+
+function start(container: Container, env: Record<string, string>): ChildProcess {
+  const [node, ...args] = container.command ?? [];
+  expect(node).toBe("node");
+  const child = spawn("node", args, { cwd: app, env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  Object.defineProperty(child, "output", { get: () => output });
+  children.push(child);
+  return child;
+}
+
+async function waitFor200(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`exited early:\n${(child as unknown as { output: string }).output}`);
+    }
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      last = `${res.status} ${await res.text()}`;
+      if (res.status === 200) return;
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(
+    `${url} never answered 200 (last: ${last}):\n${(child as unknown as { output: string }).output}`,
+  );
+}
+
+/** A running function: where its public and admin ports are. */
+interface Running {
+  port: number;
+  adminPort: number;
+  child: ChildProcess;
+}
+const running = new Map<string, Running>();
+
+/** Starts a Knative Service's container as Knative would, and waits for its readiness path. */
+async function startKsvc(name: string): Promise<Running> {
+  const ksvc = findObject<IKnativeService>(objects, KSVC, name);
+  const container = only(ksvc.spec?.template?.spec?.containers, `${name} container`) as Container;
+  const [port, adminPort] = [await freePort(), await freePort()];
+  // Knative's runtime contract: PORT holds the one containerPort's number; the chart never sets it.
+  expect((container.env ?? []).map((e) => e.name)).not.toContain("PORT");
+  const child = start(
+    container,
+    envOf(container, { PORT: String(port), SKIFF_ADMIN_PORT: String(adminPort) }),
+  );
+  const readiness = container.readinessProbe?.httpGet;
+  const liveness = container.livenessProbe?.httpGet;
+  expect(readiness?.port, "readiness is probed on the user port").toBeUndefined();
+  await waitFor200(`http://127.0.0.1:${port}${readiness?.path}`, child);
+  await waitFor200(`http://127.0.0.1:${port}${liveness?.path}`, child);
+  const started = { port, adminPort, child };
+  running.set(name, started);
+  return started;
+}
+
+beforeAll(async () => {
+  app = mkdtempSync(join(tmpdir(), "skiff-image-"));
+  for (const file of ["package.json", "package-lock.json", ".npmrc"]) {
+    cpSync(new URL(file, ROOT), join(app, file));
+  }
+  const [install, built, rendered] = await Promise.all([
+    run(
+      "npm",
+      ["ci", "--omit=dev", "--ignore-scripts=false", "--prefer-offline", "--no-audit", "--no-fund"],
+      app,
+      process.env,
+    ),
+    buildImage(join(app, "dist")),
+    renderChart({
+      "s3.bucket": BUCKET,
+      "s3.predictionsExpiryDays": 7,
+      "ingress.hosts": [
+        {
+          host: "ml-system-service-api.com",
+          paths: [
+            { path: "/info", function: "info" },
+            { path: "/serve", function: "serve" },
+          ],
+        },
+        { host: MODEL_HOST, model: "iris", paths: [{ path: "/", function: "serve" }] },
+      ],
+      "tests.demoModel": {
+        name: "iris",
+        input: { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
+      },
+    }),
+  ]);
+  if (install.code !== 0) throw new Error(`npm ci failed:\n${install.output}`);
+  expect(Object.keys(built.files).sort()).toEqual(Object.keys(IMAGE_ENTRIES).sort());
+  objects = rendered;
+}, 240_000);
+
+afterAll(async () => {
+  for (const child of children) {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    }
+  }
+  if (app) rmSync(app, { recursive: true, force: true });
+});
+
+describe("the image's layout runs what the chart renders", { timeout: 120_000 }, () => {
+  it("holds runtime packages only, and one bundle per function", () => {
+    const packages = readdirSync(join(app, "node_modules"));
+    expect(packages).toContain("onnxruntime-node");
+    expect(packages).toContain("swagger-ui-dist");
+    for (const devOnly of ["vitest", "typescript", "@biomejs", "kubernetes-models"]) {
+      expect(packages).not.toContain(devOnly);
+    }
+    expect(readdirSync(join(app, "dist")).sort()).toEqual([
+      "bootstrap.mjs",
+      "info.mjs",
+      "not-found.mjs",
+      "serve.mjs",
+    ]);
+    expect(existsSync(join(app, "functions"))).toBe(false);
+  });
+
+  it("prepares the bucket with the bootstrap Job's command, and again as a no-op", async () => {
+    const job = findObject<IJob>(objects, JOB, NAMES.bootstrap);
+    const container = only(job.spec?.template.spec?.containers, "bootstrap container") as Container;
+    const [node, ...args] = container.command ?? [];
+    expect(node).toBe("node");
+    for (const expected of [
+      /created; predictions\/ expires after 7 days$/,
+      /already existed; .*\(rule unchanged\)$/,
+    ]) {
+      const result = await run("node", args, app, envOf(container));
+      const line = result.output.split("\n").find((l) => l.startsWith("skiff bootstrap: done:"));
+      expect(result.code, result.output).toBe(0);
+      expect(line).toMatch(expected);
+    }
+    const store = ObjectStore.fromEnv(testStorageEnv(BUCKET));
+    expect((await store.lifecycleRules()).map((r) => r.Expiration?.Days)).toEqual([7]);
+    // What the model host's serve preloads must be in the bucket before it can be ready.
+    const { file, expected } = pythonModels();
+    await publishModel(
+      store,
+      "iris",
+      "1",
+      file("iris-zipmap.onnx"),
+      irisRecord(expected.iris.classes),
+    );
+  });
+
+  it("starts info, serve and the model host's serve as Knative would; each answers its probes", async () => {
+    const info = await startKsvc(NAMES.info);
+    const catalogue = await (await fetch(`http://127.0.0.1:${info.port}/info`)).json();
+    expect(catalogue).toMatchObject({ name: "skiff", services: expect.any(Array) });
+    // swagger-ui-dist stays outside the bundle: its files must be found in node_modules.
+    const css = await fetch(`http://127.0.0.1:${info.port}/info/docs/swagger-ui.css`);
+    expect(css.status).toBe(200);
+
+    await startKsvc(NAMES.serve);
+    const dedicated = await startKsvc(NAMES.serveFor("iris"));
+    // Ready means iris is in memory; POST /predict uses it as this host's default model.
+    const res = await fetch(`http://127.0.0.1:${dedicated.port}/predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        sepal_length: 5.1,
+        sepal_width: 3.5,
+        petal_length: 1.4,
+        petal_width: 0.2,
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ model: "iris", version: "1" });
+  });
+
+  it("starts not-found as its Deployment does; it answers its probes on the admin port", async () => {
+    const deployment = findObject<IDeployment>(objects, DEPLOYMENT, NAMES.notFound);
+    const container = only(deployment.spec?.template.spec?.containers, "not-found") as Container;
+    const ports = Object.fromEntries((container.ports ?? []).map((p) => [p.name, p.containerPort]));
+    expect(ports).toEqual({ http: 8080, admin: 9464 });
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const env = envOf(container);
+    expect([env.PORT, env.SKIFF_ADMIN_PORT]).toEqual(["8080", "9464"]);
+    const child = start(container, {
+      ...env,
+      PORT: String(port),
+      SKIFF_ADMIN_PORT: String(adminPort),
+    });
+    for (const probe of [container.readinessProbe, container.livenessProbe]) {
+      expect(probe?.httpGet?.port).toBe("admin");
+      await waitFor200(`http://127.0.0.1:${adminPort}${probe?.httpGet?.path}`, child);
+    }
+    running.set(NAMES.notFound, { port, adminPort, child });
+    const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(res.status).toBe(404);
+  });
+
+  it("passes every helm test pod's own check against the running functions", async () => {
+    const pods = objectsOf<IPod>(objects, POD);
+    expect(pods.map((p) => p.metadata?.name).sort()).toEqual(
+      ["info", "not-found", "predict", "serve"].map((n) => `${NAMES.fullname}-test-${n}`),
+    );
+    for (const pod of pods) {
+      const container = only(pod.spec?.containers, "check") as Container;
+      const env = envOf(container);
+      // http://<service>.<namespace>.svc.cluster.local/... → the process standing in for it.
+      const target = new URL(env.TARGET_URL ?? "");
+      const service = target.hostname.replace(`.${NAMESPACE}.svc.cluster.local`, "");
+      const stand = running.get(service);
+      if (!stand) throw new Error(`${pod.metadata?.name}: nothing runs ${service}`);
+      env.TARGET_URL = `http://127.0.0.1:${stand.port}${target.pathname}`;
+      const [node, ...args] = container.command ?? [];
+      expect(node).toBe("node");
+      const result = await run("node", args, app, env);
+      expect(result.code, `${pod.metadata?.name}:\n${result.output}`).toBe(0);
+      expect(result.output).toMatch(/^ok: /m);
+    }
+  });
+});

@@ -1,0 +1,165 @@
+import { execFile } from "node:child_process";
+import { Readable } from "node:stream";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import { layout } from "../../functions/lib/storage/layout.ts";
+import { listVersions } from "../../functions/lib/storage/model-catalogue.ts";
+import type { ObjectStore } from "../../functions/lib/storage/object-store.ts";
+import { uploadDataset } from "../../functions/train/datasets/upload.ts";
+import { InlineExecutor } from "../../functions/train/executors/inline.ts";
+import { planRun, runRequestSchema } from "../../functions/train/runs/plan.ts";
+import type { RunRecord } from "../../functions/train/runs/run-record.ts";
+import { newRunId, RunStore } from "../../functions/train/runs/run-store.ts";
+import { failStaleRuns } from "../../functions/train/runs/watchdog.ts";
+import { capturedLogger } from "../support/logs.ts";
+import { freshStore, testStorageEnv } from "../support/storage.ts";
+
+const run = promisify(execFile);
+const limits = { maxBytes: 1 << 30, maxDistinct: 1000 };
+let store: ObjectStore;
+let runs: RunStore;
+
+function csv(lines: string[]): AsyncIterable<Uint8Array> {
+  return Readable.from([Buffer.from(`${lines.join("\n")}\n`)]);
+}
+
+async function queuedRun(request: Record<string, unknown>): Promise<RunRecord> {
+  const plan = await planRun(store, runRequestSchema.parse(request));
+  const record: RunRecord = {
+    id: newRunId(),
+    status: "queued",
+    ...plan,
+    executor: "inline",
+    progress: { fraction: 0, message: "queued" },
+    createdAt: new Date().toISOString(),
+  };
+  await runs.create(record);
+  return record;
+}
+
+function jobEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(testStorageEnv(store.bucket)).map(([k, v]) => [k, String(v)]));
+}
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  store = await freshStore();
+  runs = new RunStore(store);
+  await uploadDataset(store, "toy", csv(["x,y,label", "1,2,a", "2,1,b", "3,3,a", "4,1,b", "5,2,a", "6,6,b", "7,1,a", "8,8,b", "9,2,a", "10,5,b"]), limits);
+  await uploadDataset(store, "mono", csv(["x,label", "1,a", "2,a", "3,a"]), limits);
+});
+
+describe("planning a run refuses what cannot succeed", () => {
+  it.each([
+    [{ dataset: "nope", model: "m", target: "label" }, "dataset nope does not exist"],
+    [{ dataset: "toy", model: "m", target: "colour" }, 'dataset toy version 1 has no column "colour" (columns: x, y, label)'],
+    [{ dataset: "toy", model: "m", target: "label", features: ["x", "z"] }, 'dataset toy version 1 has no column "z" (columns: x, y, label)'],
+    [{ dataset: "toy", model: "m", target: "label", features: ["label"] }, 'the target "label" cannot also be a feature'],
+    [{ dataset: "mono", model: "m", target: "label" }, 'target "label" has only one class (a); classification needs at least two'],
+    [{ dataset: "toy", model: "m", target: "label", task: "regression" }, 'target "label" is categorical; regression needs a numeric target'],
+    [{ dataset: "toy", model: "m", target: "x", algorithm: "logistic_regression" }, "algorithm logistic_regression does not do regression"],
+    [{ dataset: "toy", model: "m", target: "label", params: { depth: 3 } }, /^params: unknown parameter "depth"/],
+    [{ dataset: "toy", model: "m", target: "label", datasetVersion: "9" }, /dataset toy has no version 9|does not exist/],
+  ])("%j", async (request, message) => {
+    const failure = await planRun(store, runRequestSchema.parse(request)).catch((e: unknown) => e as Error);
+    expect(failure).toBeInstanceOf(Error);
+    if (typeof message === "string") expect((failure as Error).message).toBe(message);
+    else expect((failure as Error).message).toMatch(message);
+  });
+
+  it("infers the task from the target and defaults the features", async () => {
+    const plan = await planRun(store, runRequestSchema.parse({ dataset: "toy", model: "m", target: "x" }));
+    expect(plan).toMatchObject({ task: "regression", algorithm: "linear_regression", features: ["y", "label"], datasetVersion: "1" });
+  });
+});
+
+describe("running a run", () => {
+  it("records a readable error when training fails, and publishes nothing", async () => {
+    // Planning passes, but the data the job reads is gone by the time it runs.
+    const record = await queuedRun({ dataset: "toy", model: "doomed", target: "label" });
+    const bytes = await store.getBytes(layout.datasetData("toy", "1"));
+    await store.delete(layout.datasetData("toy", "1"));
+    try {
+      const result = await run(process.execPath, ["--import", "tsx", "functions/train/runs/job-main.ts", record.id], { env: { ...process.env, ...jobEnv() } });
+      expect(result.stdout).toContain('"status":"failed"');
+    } finally {
+      await store.putBytes(layout.datasetData("toy", "1"), bytes as Uint8Array, "text/csv");
+    }
+    const failed = await runs.get(record.id);
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toBe("dataset toy version 1 has no data");
+    expect(await listVersions(store, "doomed")).toEqual([]);
+  });
+
+  it("marks a run failed at once when its worker process dies", async () => {
+    const record = await queuedRun({ dataset: "toy", model: "killed", target: "label" });
+    const executor = new InlineExecutor({ runs, logger: capturedLogger("train").logger, concurrency: 1, env: jobEnv() });
+    await executor.start(record.id);
+    await until(() => runs.get(record.id), (r) => r.status === "running", 30_000);
+    await executor.close(); // SIGTERM to the job: it dies mid-run
+    const dead = await until(() => runs.get(record.id), (r) => r.status === "failed", 10_000);
+    if (dead.status !== "failed") {
+      // The job was quick enough to finish first; then it must have succeeded.
+      expect(dead.status).toBe("succeeded");
+      return;
+    }
+    expect(dead.error).toMatch(/^the training process exited (on SIGTERM|with code \d+) before finishing$/);
+  });
+
+  it("fails a run whose heartbeat stopped, and one that was never started", async () => {
+    const now = Date.now();
+    const stale = await queuedRun({ dataset: "toy", model: "stale", target: "label" });
+    await runs.update(stale.id, { status: "running", heartbeatAt: new Date(now - 120_000).toISOString() });
+    const fresh = await queuedRun({ dataset: "toy", model: "fresh", target: "label" });
+    await runs.update(fresh.id, { status: "running", heartbeatAt: new Date(now - 1000).toISOString() });
+    const forgotten = await queuedRun({ dataset: "toy", model: "forgotten", target: "label" });
+    await runs.update(forgotten.id, { createdAt: new Date(now - 7_200_000).toISOString() });
+    const failed = await failStaleRuns(runs, { leaseMs: 60_000, queueTimeoutMs: 3_600_000 }, capturedLogger("train").logger, now);
+    expect(failed.sort()).toEqual([stale.id, forgotten.id].sort());
+    expect((await runs.get(stale.id)).error).toBe("the worker stopped reporting (no heartbeat for 120 s); it probably died");
+    expect((await runs.get(fresh.id)).status).toBe("running");
+  });
+
+  it("trains out of core: a dataset bigger than the job's heap budget completes with the streaming trainer", async () => {
+    // ~60 MB of CSV against a 48 MB heap: the rows cannot all be in memory at once.
+    const rows = 1_800_000;
+    async function* generate() {
+      yield Buffer.from("a,b,c,d,label\n");
+      let seed = 7;
+      const rand = () => {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        return seed / 2147483648;
+      };
+      for (let i = 0; i < rows; i += 10_000) {
+        let chunk = "";
+        for (let j = 0; j < 10_000; j++) {
+          const a = rand() * 10;
+          const b = rand() * 10;
+          const c = rand() * 10;
+          const d = rand() * 10;
+          chunk += `${a.toFixed(4)},${b.toFixed(4)},${c.toFixed(4)},${d.toFixed(4)},${a + b > c + d ? "hi" : "lo"}\n`;
+        }
+        yield Buffer.from(chunk);
+      }
+    }
+    const dataset = await uploadDataset(store, "big", generate(), limits);
+    expect(dataset.bytes).toBeGreaterThan(50_000_000);
+    const record = await queuedRun({ dataset: "big", model: "big", target: "label", params: { streaming: true, epochs: 2, batchSize: 512 } });
+    await run(process.execPath, ["--max-old-space-size=48", "--import", "tsx", "functions/train/runs/job-main.ts", record.id], {
+      env: { ...process.env, ...jobEnv() },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const done = await runs.get(record.id);
+    expect(done.error).toBeUndefined();
+    expect(done.status).toBe("succeeded");
+    expect(done.metrics?.accuracy).toBeGreaterThan(0.95);
+  }, 300_000);
+});

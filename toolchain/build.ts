@@ -1,0 +1,95 @@
+/**
+ * @module toolchain/build
+ * Bundles each deployed entry point into `dist/<name>.mjs` with esbuild, for the image: plain
+ * `node dist/<name>.mjs` starts a function with no TypeScript transform and one file to parse.
+ * The chart's container commands are exactly `["node", "dist/<name>.mjs"]`.
+ *
+ * Kept out of the bundles, loaded from the image's `node_modules` (installed with
+ * `npm ci --omit=dev`): onnxruntime-node (a native addon found relative to its package) and
+ * swagger-ui-dist (info serves its files from its own folder, found through `__dirname`).
+ *
+ * Run with `npm run build` (into ./dist) or `tsx toolchain/build.ts <outDir>`.
+ */
+import { readFile } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build, type Plugin } from "esbuild";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+/** Entry points baked into the image, by the name the chart runs them under. */
+export const IMAGE_ENTRIES = {
+  info: "functions/info/main.ts",
+  serve: "functions/serve/main.ts",
+  "not-found": "functions/not-found/main.ts",
+  bootstrap: "functions/bootstrap/main.ts",
+} as const;
+
+export type ImageEntry = keyof typeof IMAGE_ENTRIES;
+
+/** Packages that must be loaded from node_modules as they are. */
+export const EXTERNAL_PACKAGES = ["onnxruntime-node", "swagger-ui-dist"];
+
+// Bundled CommonJS packages still call require() for Node's built-ins.
+const banner = [
+  'import { createRequire as __skiffCreateRequire } from "node:module";',
+  "const require = __skiffCreateRequire(import.meta.url);",
+].join("\n");
+
+/**
+ * skiff's modules find files next to their source through `import.meta.url` (product.ts reads
+ * package.json). In a bundle that URL is dist/<name>.mjs, so each module gets back its own
+ * source location, computed at run time from the bundle's place: the checkout root is always
+ * the bundle's parent folder, in the image as here.
+ */
+const sourceRelativeUrls: Plugin = {
+  name: "source-relative-import-meta-url",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]functions[\\/].*\.ts$/ }, async ({ path }) => {
+      const text = await readFile(path, "utf8");
+      const fromRoot = relative(root, path).split("\\").join("/");
+      const url = `new URL(${JSON.stringify(fromRoot)}, new URL("../", import.meta.url)).href`;
+      return { contents: text.replaceAll("import.meta.url", url), loader: "ts" };
+    });
+  },
+};
+
+export interface BuildResult {
+  outDir: string;
+  files: Record<ImageEntry, string>;
+  millis: number;
+}
+
+/** Builds every image entry into `outDir` (default: ./dist). */
+export async function buildImage(outDir = join(root, "dist")): Promise<BuildResult> {
+  const started = performance.now();
+  const names = Object.keys(IMAGE_ENTRIES) as ImageEntry[];
+  const files = Object.fromEntries(
+    names.map((name) => [name, join(outDir, `${name}.mjs`)]),
+  ) as Record<ImageEntry, string>;
+  await build({
+    entryPoints: names.map((name) => ({ in: join(root, IMAGE_ENTRIES[name]), out: name })),
+    outdir: outDir,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    splitting: false,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    external: EXTERNAL_PACKAGES,
+    banner: { js: banner },
+    plugins: [sourceRelativeUrls],
+    legalComments: "none",
+    logLevel: "warning",
+  });
+  return { outDir, files, millis: performance.now() - started };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const result = await buildImage(process.argv[2] ? resolve(process.argv[2]) : undefined);
+  process.stdout.write(
+    `built ${Object.values(result.files)
+      .map((file) => relative(process.cwd(), file))
+      .join(", ")} in ${Math.round(result.millis)} ms\n`,
+  );
+}
