@@ -5,9 +5,8 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { InvalidRequestError, NotFoundError } from "../../lib/errors.ts";
-import { toSkiffError } from "../../lib/http/error-handler.ts";
 import { outputNamesOf, type ServeContext } from "../context.ts";
-import { serverTiming } from "../timing.ts";
+import { observedCall } from "../observed-call.ts";
 import { decodeOutputs } from "./decode.ts";
 import { defaultPredictRoute, predictRoute } from "./definitions.ts";
 import { encodeInstances } from "./encode.ts";
@@ -40,42 +39,24 @@ async function predict(
       `instances has ${instances.length} items; at most ${ctx.maxBatch} are allowed`,
     );
   }
-  const { model, loadMs } = await ctx.registry.get(name, version);
-  const record = {
-    requestId: c.get("requestId"),
-    time: new Date().toISOString(),
-    model: model.name,
-    version: model.version,
-    api: "predict" as const,
-    inputs: instances,
-  };
-  try {
-    const plan = planFor(model);
-    const feeds = encodeInstances(plan, instances, single);
-    const inferStarted = performance.now();
-    const outputs = await model.run(feeds, outputNamesOf(plan.output));
-    const inferMs = performance.now() - inferStarted;
-    const predictions = decodeOutputs(plan.output, outputs, instances.length);
-    ctx.metrics.inference.observe({ model: model.name, version: model.version }, inferMs / 1000);
-    c.header("Server-Timing", serverTiming(loadMs, inferMs));
-    ctx.log?.append({
-      ...record,
-      status: 200,
-      latencyMs: performance.now() - started,
-      outputs: predictions,
-    });
-    const answer = single
-      ? { model: model.name, version: model.version, ...predictions[0] }
-      : { model: model.name, version: model.version, predictions };
-    return c.json(answer, 200);
-  } catch (error) {
-    const failure = toSkiffError(error);
-    ctx.log?.append({
-      ...record,
-      status: failure.status,
-      latencyMs: performance.now() - started,
-      error: failure.message,
-    });
-    throw error;
-  }
+  const lookup = await ctx.registry.get(name, version);
+  const answer = await observedCall(
+    c,
+    ctx,
+    { lookup, api: "predict", inputs: instances, started },
+    async (run) => {
+      const { model } = lookup;
+      const plan = planFor(model);
+      const outputs = await run(
+        encodeInstances(plan, instances, single),
+        outputNamesOf(plan.output),
+      );
+      const predictions = decodeOutputs(plan.output, outputs, instances.length);
+      const answer = single
+        ? { model: model.name, version: model.version, ...predictions[0] }
+        : { model: model.name, version: model.version, predictions };
+      return { logged: predictions, answer };
+    },
+  );
+  return c.json(answer, 200);
 }

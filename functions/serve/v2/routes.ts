@@ -13,11 +13,10 @@ import { createRoutes } from "../../lib/http/function-app.ts";
 import type { Readiness } from "../../lib/http/health.ts";
 import { product } from "../../lib/product.ts";
 import type { ServeContext } from "../context.ts";
+import { observedCall } from "../observed-call.ts";
 import { v2DatatypeOf } from "../runtime/datatypes.ts";
 import type { OnnxModel } from "../runtime/onnx-model.ts";
-import { serverTiming } from "../timing.ts";
 import { decodeInputs, encodeOutput, outputNamesFor } from "./codec.ts";
-import { inferBody } from "./request-body.ts";
 import {
   inferRoutes,
   liveRoute,
@@ -26,6 +25,7 @@ import {
   readyRoute,
   serverMetadataRoute,
 } from "./definitions.ts";
+import { inferBody } from "./request-body.ts";
 import type { InferRequestBody as InferBody, ModelMetadata } from "./schemas.ts";
 
 export function v2Metadata(model: OnnxModel, versions: string[]): z.infer<typeof ModelMetadata> {
@@ -50,7 +50,11 @@ export function v2Metadata(model: OnnxModel, versions: string[]): z.infer<typeof
   };
 }
 
-export function createV2Routes(ctx: ServeContext, readiness: Readiness, maxBodyBytes: number): OpenAPIHono {
+export function createV2Routes(
+  ctx: ServeContext,
+  readiness: Readiness,
+  maxBodyBytes: number,
+): OpenAPIHono {
   const v2 = createRoutes();
   v2.use("/v2/models/*", inferBody(maxBodyBytes));
   v2.onError((thrown, c) => {
@@ -86,47 +90,29 @@ export function createV2Routes(ctx: ServeContext, readiness: Readiness, maxBodyB
       throw new InvalidRequestError(
         `batch of ${rows} rows is larger than the limit of ${ctx.maxBatch}`,
       );
-    const { model, loadMs } = await ctx.registry.get(name, version);
-    const record = {
-      requestId: c.get("requestId"),
-      time: new Date().toISOString(),
-      model: model.name,
-      version: model.version,
-      api: "v2" as const,
-      inputs: body.inputs,
-    };
-    try {
-      const feeds = decodeInputs(model, body.inputs);
-      const names = outputNamesFor(model, body.outputs);
-      const inferStarted = performance.now();
-      const results = await model.run(feeds, names);
-      const inferMs = performance.now() - inferStarted;
-      const outputs = names.map((n) =>
-        encodeOutput(n, results[n] as NonNullable<(typeof results)[string]>),
-      );
-      ctx.metrics.inference.observe({ model: model.name, version: model.version }, inferMs / 1000);
-      c.header("Server-Timing", serverTiming(loadMs, inferMs));
-      ctx.log?.append({ ...record, status: 200, latencyMs: performance.now() - started, outputs });
-      return c.json(
-        {
+    const lookup = await ctx.registry.get(name, version);
+    const answer = await observedCall(
+      c,
+      ctx,
+      { lookup, api: "v2", inputs: body.inputs, started },
+      async (run) => {
+        const { model } = lookup;
+        const names = outputNamesFor(model, body.outputs);
+        const results = await run(decodeInputs(model, body.inputs), names);
+        const outputs = names.map((n) =>
+          encodeOutput(n, results[n] as NonNullable<(typeof results)[string]>),
+        );
+        const answer = {
           model_name: model.name,
           model_version: model.version,
           ...(body.id !== undefined ? { id: body.id } : {}),
           ...(body.parameters !== undefined ? { parameters: body.parameters } : {}),
           outputs,
-        },
-        200,
-      );
-    } catch (error) {
-      const failure = toSkiffError(error);
-      ctx.log?.append({
-        ...record,
-        status: failure.status,
-        latencyMs: performance.now() - started,
-        error: failure.message,
-      });
-      throw error;
-    }
+        };
+        return { logged: outputs, answer };
+      },
+    );
+    return c.json(answer, 200);
   };
 
   for (const route of modelMetadataRoutes) {

@@ -1,0 +1,71 @@
+/**
+ * @module serve/observed-call
+ * One prediction call as both APIs make it: the model run is timed, the time goes to the
+ * metrics and the Server-Timing header, and the call, answered or refused, goes to the
+ * prediction log.
+ */
+import type { Context } from "hono";
+import type { Tensor } from "onnxruntime-node";
+import { toSkiffError } from "../lib/http/error-handler.ts";
+import type { ServeContext } from "./context.ts";
+import type { Lookup } from "./registry.ts";
+import { serverTiming } from "./timing.ts";
+
+export type Run = (
+  feeds: Record<string, Tensor>,
+  outputs: readonly string[],
+) => Promise<Record<string, Tensor>>;
+
+export interface CallOutcome<T> {
+  /** What the prediction log keeps as the call's outputs. */
+  logged: unknown;
+  /** The response body. */
+  answer: T;
+}
+
+export async function observedCall<T>(
+  c: Context,
+  ctx: ServeContext,
+  call: { lookup: Lookup; api: "predict" | "v2"; inputs: unknown; started: number },
+  work: (run: Run) => Promise<CallOutcome<T>>,
+): Promise<T> {
+  const { model, loadMs } = call.lookup;
+  const record = {
+    requestId: c.get("requestId"),
+    time: new Date().toISOString(),
+    model: model.name,
+    version: model.version,
+    api: call.api,
+    inputs: call.inputs,
+  };
+  let inferMs = 0;
+  const run: Run = async (feeds, outputs) => {
+    const inferStarted = performance.now();
+    try {
+      return await model.run(feeds, outputs);
+    } finally {
+      inferMs = performance.now() - inferStarted;
+    }
+  };
+  try {
+    const { logged, answer } = await work(run);
+    ctx.metrics.inference.observe({ model: model.name, version: model.version }, inferMs / 1000);
+    c.header("Server-Timing", serverTiming(loadMs, inferMs));
+    ctx.log?.append({
+      ...record,
+      status: 200,
+      latencyMs: performance.now() - call.started,
+      outputs: logged,
+    });
+    return answer;
+  } catch (error) {
+    const failure = toSkiffError(error);
+    ctx.log?.append({
+      ...record,
+      status: failure.status,
+      latencyMs: performance.now() - call.started,
+      error: failure.message,
+    });
+    throw error;
+  }
+}
