@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image for every function; the command picks which: node dist/<info|serve|not-found|bootstrap>.mjs
+# One image for every function; the command picks which: node dist/<info|serve|train|train-job|not-found|bootstrap>.mjs
 # Debian slim (glibc): onnxruntime-node ships no musl build, so no Alpine.
 
 FROM node:22-slim AS build

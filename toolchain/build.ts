@@ -2,7 +2,9 @@
  * @module toolchain/build
  * Bundles each deployed entry point into `dist/<name>.mjs` with esbuild, for the image: plain
  * `node dist/<name>.mjs` starts a function with no TypeScript transform and one file to parse.
- * The chart's container commands are exactly `["node", "dist/<name>.mjs"]`.
+ * The chart's container commands are exactly `["node", "dist/<name>.mjs"]`; a training Job's is
+ * `["node", "dist/train-job.mjs", <run id>]`, and the train function's inline executor starts
+ * the same file as a child process, found next to its own bundle.
  *
  * Kept out of the bundles, loaded from the image's `node_modules` (installed with
  * `npm ci --omit=dev`): onnxruntime-node (a native addon found relative to its package) and
@@ -23,6 +25,8 @@ export const IMAGE_ENTRIES = {
   serve: "functions/serve/main.ts",
   "not-found": "functions/not-found/main.ts",
   bootstrap: "functions/bootstrap/main.ts",
+  train: "functions/train/main.ts",
+  "train-job": "functions/train/runs/job-main.ts",
 } as const;
 
 export type ImageEntry = keyof typeof IMAGE_ENTRIES;
@@ -37,17 +41,25 @@ const banner = [
 ].join("\n");
 
 /**
+ * Modules that locate other bundles through `import.meta.url` and so must keep the bundle's own
+ * URL: train's job-command.ts finds `train-job.mjs` next to the bundle it runs in (from the
+ * sources it sees its `.ts` URL and starts job-main.ts with tsx instead).
+ */
+export const BUNDLE_RELATIVE_MODULES = ["functions/train/executors/job-command.ts"];
+
+/**
  * skiff's modules find files next to their source through `import.meta.url` (product.ts reads
  * package.json). In a bundle that URL is dist/<name>.mjs, so each module gets back its own
  * source location, computed at run time from the bundle's place: the checkout root is always
- * the bundle's parent folder, in the image as here.
+ * the bundle's parent folder, in the image as here. BUNDLE_RELATIVE_MODULES are left as they are.
  */
 const sourceRelativeUrls: Plugin = {
   name: "source-relative-import-meta-url",
   setup(b) {
     b.onLoad({ filter: /[\\/]functions[\\/].*\.ts$/ }, async ({ path }) => {
-      const text = await readFile(path, "utf8");
       const fromRoot = relative(root, path).split("\\").join("/");
+      if (BUNDLE_RELATIVE_MODULES.includes(fromRoot)) return undefined;
+      const text = await readFile(path, "utf8");
       const url = `new URL(${JSON.stringify(fromRoot)}, new URL("../", import.meta.url)).href`;
       return { contents: text.replaceAll("import.meta.url", url), loader: "ts" };
     });

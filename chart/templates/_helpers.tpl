@@ -95,14 +95,13 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{/* JSON list of the functions this chart deploys (train has no template yet). */}}
+{{/* JSON list of the functions this chart deploys. */}}
 {{- define "skiff.enabledFunctions" -}}
 {{- $fns := list -}}
-{{- if .Values.info.enabled -}}
-{{- $fns = append $fns "info" -}}
+{{- range $fn := list "info" "serve" "train" -}}
+{{- if (get $.Values $fn).enabled -}}
+{{- $fns = append $fns $fn -}}
 {{- end -}}
-{{- if .Values.serve.enabled -}}
-{{- $fns = append $fns "serve" -}}
 {{- end -}}
 {{- toJson $fns -}}
 {{- end -}}
@@ -250,10 +249,56 @@ JSON list of every routed path with the Knative Service behind it:
 {{ include "skiff.secretEnv" (dict "root" . "env" "SKIFF_S3_SECRET_ACCESS_KEY" "key" "secretAccessKey") }}
 {{- end -}}
 
-{{/* limits.requestBodyBytes as an nginx size: 67108864 -> "64m"; plain bytes when not whole. */}}
-{{- define "skiff.nginxBodySize" -}}
-{{- $bytes := .Values.limits.requestBodyBytes | int64 -}}
-{{- if eq (mod $bytes 1048576) 0 -}}
+{{/*
+train's own env (functions/train/config.ts trainEnv), besides storage: the token by reference,
+and the Kubernetes executor's Job. The Jobs run in the release namespace (a literal, since
+Knative rejects fieldRef env without a feature flag), with this chart's image, the token-less
+train-job ServiceAccount, and the S3 credentials from the same Secret by reference.
+*/}}
+{{- define "skiff.trainEnv" -}}
+{{- $job := .Values.train.job -}}
+{{ include "skiff.secretEnv" (dict "root" . "env" "SKIFF_API_TOKEN" "key" "apiToken") }}
+- name: SKIFF_RUN_EXECUTOR
+  value: "kubernetes"
+- name: SKIFF_JOB_IMAGE
+  value: {{ include "skiff.image" . | quote }}
+- name: SKIFF_JOB_NAMESPACE
+  value: {{ .Release.Namespace | quote }}
+- name: SKIFF_JOB_SERVICE_ACCOUNT
+  value: {{ include "skiff.componentName" (dict "root" . "component" "train-job") | quote }}
+- name: SKIFF_JOB_SECRET_NAME
+  value: {{ include "skiff.secretName" . | quote }}
+- name: SKIFF_JOB_SECRET_ACCESS_KEY_ID_KEY
+  value: {{ .Values.credentials.keys.accessKeyId | quote }}
+- name: SKIFF_JOB_SECRET_SECRET_ACCESS_KEY_KEY
+  value: {{ .Values.credentials.keys.secretAccessKey | quote }}
+- name: SKIFF_JOB_CPU
+  value: {{ $job.cpu | toString | quote }}
+- name: SKIFF_JOB_MEMORY
+  value: {{ $job.memory | toString | quote }}
+- name: SKIFF_JOB_BACKOFF_LIMIT
+  value: {{ $job.backoffLimit | int | quote }}
+- name: SKIFF_JOB_TTL_SECONDS
+  value: {{ $job.ttlSecondsAfterFinished | int | quote }}
+- name: SKIFF_JOB_DEADLINE_SECONDS
+  value: {{ $job.activeDeadlineSeconds | int | quote }}
+- name: SKIFF_DATASET_MAX_BYTES
+  value: {{ .Values.train.maxUploadBytes | int64 | quote }}
+{{- range $key, $value := .Values.train.settings }}
+- name: {{ $key }}
+  value: {{ $value | toString | quote }}
+{{- end }}
+{{- end -}}
+
+{{/*
+A byte count as an nginx size; takes the number: 67108864 -> "64m", 10737418240 -> "10g";
+plain bytes when not whole.
+*/}}
+{{- define "skiff.nginxSize" -}}
+{{- $bytes := . | int64 -}}
+{{- if eq (mod $bytes 1073741824) 0 -}}
+{{- printf "%dg" (div $bytes 1073741824) -}}
+{{- else if eq (mod $bytes 1048576) 0 -}}
 {{- printf "%dm" (div $bytes 1048576) -}}
 {{- else if eq (mod $bytes 1024) 0 -}}
 {{- printf "%dk" (div $bytes 1024) -}}
@@ -309,7 +354,7 @@ JSON list of every routed path with the Knative Service behind it:
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- range $fn := list "info" "serve" -}}
+{{- range $fn := list "info" "serve" "train" -}}
 {{- with (get $root.Values $fn).autoscaling -}}
 {{- if and (gt (int .maxScale) 0) (lt (int .maxScale) (int .minScale)) -}}
 {{- $errors = append $errors (printf "%s.autoscaling.maxScale: %d is below minScale %d (use 0 for unlimited)" $fn (int .maxScale) (int .minScale)) -}}
@@ -322,6 +367,9 @@ JSON list of every routed path with the Knative Service behind it:
 {{- if gt (len $ksvc) 57 -}}
 {{- $errors = append $errors (printf "the Knative Service name %q is %d characters; with the revision suffix -00001 it must stay within 57 (use a shorter release name or fullnameOverride)" $ksvc (len $ksvc)) -}}
 {{- end -}}
+{{- end -}}
+{{- if and .Values.train.enabled (not .Values.rbac.train.create) -}}
+{{- $errors = append $errors "train.enabled: train needs rbac.train.create (its ServiceAccount starts each run as a Job); set train.enabled=false or rbac.train.create=true" -}}
 {{- end -}}
 {{- if and .Values.tests.enabled .Values.tests.demoModel.name (not .Values.serve.enabled) -}}
 {{- $errors = append $errors "tests.demoModel.name: the predict test needs serve.enabled" -}}

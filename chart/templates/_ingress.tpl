@@ -45,7 +45,9 @@ One Ingress per backend host because ingress-nginx applies annotations (the upst
 every path of an Ingress. The backend is the ExternalName Service Knative names after the
 ksvc; Knative routes on Host, so nginx rewrites Host to the cluster-local name. Body size
 comes from limits.requestBodyBytes and the read/send timeouts from the function's
-timeoutSeconds, so nginx gives up no earlier than Knative would.
+timeoutSeconds, so nginx gives up no earlier than Knative would. train's Ingress takes dataset
+uploads: its body size is train.maxUploadBytes, and nginx streams request bodies to it instead
+of spooling them to disk first (train itself still holds JSON bodies to limits.requestBodyBytes).
 */}}
 {{- define "skiff.nginxIngress" -}}
 {{- $root := .root -}}
@@ -67,11 +69,15 @@ timeoutSeconds, so nginx gives up no earlier than Knative would.
 {{- end -}}
 {{- end -}}
 {{- $timeout := (get $root.Values .function).timeoutSeconds | int | toString -}}
+{{- $bodyBytes := ternary $root.Values.train.maxUploadBytes $root.Values.limits.requestBodyBytes (eq .function "train") -}}
 {{- $chart := dict
   "nginx.ingress.kubernetes.io/upstream-vhost" (include "skiff.clusterLocalHost" (dict "root" $root "name" $ksvc))
-  "nginx.ingress.kubernetes.io/proxy-body-size" (include "skiff.nginxBodySize" $root)
+  "nginx.ingress.kubernetes.io/proxy-body-size" (include "skiff.nginxSize" $bodyBytes)
   "nginx.ingress.kubernetes.io/proxy-read-timeout" $timeout
   "nginx.ingress.kubernetes.io/proxy-send-timeout" $timeout -}}
+{{- if eq .function "train" -}}
+{{- $_ := set $chart "nginx.ingress.kubernetes.io/proxy-request-buffering" "off" -}}
+{{- end -}}
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:

@@ -7,9 +7,9 @@ One function as a cluster-local Knative Service. Takes a dict:
               autoscaling, resources
   env         YAML list of the function's own env entries (base env is added here)
   readiness   readiness probe path; liveness   liveness probe path
-  serviceAccountName  optional; without it the pod gets no API token
+  serviceAccountName  optional; with it the pod keeps its API token (train), without it the
+              pod gets none
   extraLabels optional map of extra labels
-A train Service will be one more call: same knobs, its own env and service account.
 
 Knative rules followed here (see KNATIVE-FACTS): visibility is a label on the Service;
 autoscaling annotations only on the revision template, all strings; one containerPort and no

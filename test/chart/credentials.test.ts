@@ -71,7 +71,10 @@ describe("the one Secret (S3 credentials and API token)", { timeout: 60_000 }, (
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) {
       expect(ref.valueFrom, `${ref.object} ${ref.name}`).toEqual({
-        secretKeyRef: { name: "ml-credentials", key: expect.stringMatching(/^(user|password)$/) },
+        secretKeyRef: {
+          name: "ml-credentials",
+          key: expect.stringMatching(/^(user|password|token)$/),
+        },
       });
     }
   });
@@ -88,15 +91,20 @@ describe("the one Secret (S3 credentials and API token)", { timeout: 60_000 }, (
       "SKIFF_S3_SECRET_ACCESS_KEY",
       "MINIO_ROOT_USER",
       "MINIO_ROOT_PASSWORD",
+      "SKIFF_API_TOKEN",
     ];
     const users = env.filter((e) => credentialVars.includes(e.name));
-    // info, serve, bootstrap: both S3 variables; MinIO: its root user and password.
+    // info, serve, train, bootstrap: both S3 variables; train: the API token too; MinIO: its
+    // root user and password.
     expect(users.map((e) => e.object).sort()).toEqual(
       [
         `Service ${NAMES.info}`,
         `Service ${NAMES.info}`,
         `Service ${NAMES.serve}`,
         `Service ${NAMES.serve}`,
+        `Service ${NAMES.train}`,
+        `Service ${NAMES.train}`,
+        `Service ${NAMES.train}`,
         `Job ${NAMES.bootstrap}`,
         `Job ${NAMES.bootstrap}`,
         `StatefulSet ${NAMES.minio}`,

@@ -54,6 +54,16 @@ describe("HTTPRoutes (mode gatewayApi)", { timeout: 60_000 }, () => {
         },
       ],
     });
+    // info, serve, train, then the not-found rule; train's path goes to train's host.
+    expect(api.spec.rules?.map((r) => r.matches?.[0]?.path?.value)).toEqual([
+      "/info",
+      "/serve",
+      "/train",
+      "/",
+    ]);
+    expect(api.spec.rules?.[2]?.filters?.[0]?.urlRewrite?.hostname).toBe(
+      `${NAMES.train}.${NAMESPACE}.svc.cluster.local`,
+    );
   });
 
   it("ends every host with a PathPrefix / rule to not-found, since there is no default backend", async () => {

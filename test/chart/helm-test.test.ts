@@ -16,20 +16,25 @@ const checksOf = async (values: Record<string, unknown> = {}) =>
       body: env.get("BODY")?.value,
       status: env.get("EXPECT_STATUS")?.value,
       keys: env.get("EXPECT_KEYS")?.value,
+      text: env.get("EXPECT_TEXT")?.value,
     };
   });
 
 const local = (name: string) => `http://${name}.${NAMESPACE}.svc.cluster.local`;
 
 describe("helm test pods", { timeout: 60_000 }, () => {
-  it("call info's catalogue, serve's readiness and an unknown path on not-found", async () => {
+  it("call info's catalogue, serve's readiness, train without a token and an unknown path on not-found", async () => {
     const checks = await checksOf();
     expect(checks.map((c) => [c.name, c.method, c.url, c.status])).toEqual([
       [`${NAMES.fullname}-test-info`, "GET", `${local(NAMES.info)}/info`, "200"],
       [`${NAMES.fullname}-test-serve`, "GET", `${local(NAMES.serve)}/v2/health/ready`, "200"],
+      [`${NAMES.fullname}-test-train`, "GET", `${local(NAMES.train)}/train/runs`, "401"],
       [`${NAMES.fullname}-test-not-found`, "GET", `${local(NAMES.notFound)}/no-such-path`, "404"],
     ]);
-    expect(checks[2]?.keys).toBe("error.code,error.message,available");
+    // The test pods hold no token: train must refuse, in its JSON error shape.
+    expect(checks[2]?.keys).toBe("error.code,error.message");
+    expect(checks[2]?.text).toBe('"code":"unauthorized"');
+    expect(checks[3]?.keys).toBe("error.code,error.message,available");
     for (const check of checks) {
       expect(check.pod.metadata?.annotations).toEqual({
         "helm.sh/hook": "test",
@@ -53,6 +58,12 @@ describe("helm test pods", { timeout: 60_000 }, () => {
       keys: "model,version",
     });
     expect(JSON.parse(predict?.body ?? "")).toEqual(input);
+  });
+
+  it("leave train's check out when train is not deployed", async () => {
+    const names = (await checksOf({ "train.enabled": false })).map((c) => c.name);
+    expect(names).not.toContain(`${NAMES.fullname}-test-train`);
+    expect(names).toHaveLength(3);
   });
 
   it("are left out with tests.enabled false", async () => {

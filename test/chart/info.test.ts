@@ -81,6 +81,7 @@ describe("info Knative Service", { timeout: 60_000 }, () => {
     expect(JSON.parse(plain.env.get("SKIFF_SERVICE_URLS")?.value ?? "")).toEqual({
       info: ["http://ml-system-service-api.com/info", "http://ml-info-service.com/"],
       serve: ["http://ml-system-service-api.com/serve"],
+      train: ["http://ml-system-service-api.com/train"],
     });
     const tls = await renderInfo({
       "ingress.tls": [{ secretName: "api-tls", hosts: ["ml-system-service-api.com"] }],
@@ -88,7 +89,12 @@ describe("info Knative Service", { timeout: 60_000 }, () => {
     expect(JSON.parse(tls.env.get("SKIFF_SERVICE_URLS")?.value ?? "")).toEqual({
       info: ["https://ml-system-service-api.com/info", "http://ml-info-service.com/"],
       serve: ["https://ml-system-service-api.com/serve"],
+      train: ["https://ml-system-service-api.com/train"],
     });
+    const noTrain = await renderInfo({ "train.enabled": false });
+    expect(JSON.parse(noTrain.env.get("SKIFF_SERVICE_URLS")?.value ?? "")).not.toHaveProperty(
+      "train",
+    );
   });
 
   it("runs hardened with container-level settings only (no Knative feature flags needed)", async () => {

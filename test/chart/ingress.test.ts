@@ -44,6 +44,41 @@ describe("Ingress (mode nginx)", { timeout: 60_000 }, () => {
     }
   });
 
+  it("lets dataset uploads through train's Ingress only: train.maxUploadBytes, streamed", async () => {
+    const objects = await renderChart({ "train.maxUploadBytes": 3 * 1024 ** 3 });
+    const train = findObject<IIngress>(objects, INGRESS, NAMES.train);
+    expect(train.metadata?.annotations).toEqual({
+      "nginx.ingress.kubernetes.io/upstream-vhost": `${NAMES.train}.${NAMESPACE}.svc.cluster.local`,
+      "nginx.ingress.kubernetes.io/proxy-body-size": "3g",
+      // Uploads stream to train instead of being spooled by nginx first.
+      "nginx.ingress.kubernetes.io/proxy-request-buffering": "off",
+      "nginx.ingress.kubernetes.io/proxy-read-timeout": "900",
+      "nginx.ingress.kubernetes.io/proxy-send-timeout": "900",
+    });
+    expect(train.spec?.rules).toEqual([
+      {
+        host: API_HOST,
+        http: {
+          paths: [
+            {
+              path: "/train",
+              pathType: "Prefix",
+              backend: { service: { name: NAMES.train, port: { number: 80 } } },
+            },
+          ],
+        },
+      },
+    ]);
+    // Every other Ingress keeps the one JSON limit, buffered as before.
+    for (const name of [NAMES.info, NAMES.serve]) {
+      const annotations = findObject<IIngress>(objects, INGRESS, name).metadata?.annotations;
+      expect(annotations?.["nginx.ingress.kubernetes.io/proxy-body-size"], name).toBe("64m");
+      expect(annotations, name).not.toHaveProperty(
+        "nginx.ingress.kubernetes.io/proxy-request-buffering",
+      );
+    }
+  });
+
   it("takes the body size from limits.requestBodyBytes and the timeouts from timeoutSeconds", async () => {
     const objects = await renderChart({
       "limits.requestBodyBytes": 10 * 1024 * 1024 + 512,
@@ -82,7 +117,7 @@ describe("Ingress (mode nginx)", { timeout: 60_000 }, () => {
     });
     const ingresses = ingressesOf(objects);
     expect(ingresses.map((i) => i.metadata?.name).sort()).toEqual(
-      [NAMES.fullname, NAMES.info, NAMES.serve, NAMES.notFound].sort(),
+      [NAMES.fullname, NAMES.info, NAMES.serve, NAMES.train, NAMES.notFound].sort(),
     );
     for (const ingress of ingresses) {
       expect(ingress.spec?.ingressClassName).toBe("nginx-internal");
@@ -98,13 +133,14 @@ describe("Ingress (mode nginx)", { timeout: 60_000 }, () => {
 
   it("sends everything to not-found when the functions are disabled", async () => {
     const ingresses = ingressesOf(
-      await renderChart({ "info.enabled": false, "serve.enabled": false }),
+      await renderChart({ "info.enabled": false, "serve.enabled": false, "train.enabled": false }),
     );
     expect(ingresses.map((ingress) => ingress.metadata?.name).sort()).toEqual(
       [NAMES.fullname, NAMES.notFound].sort(),
     );
     expect(resolveBackend(ingresses, INFO_HOST, "/")?.service).toBe(NAMES.notFound);
     expect(resolveBackend(ingresses, API_HOST, "/info")?.service).toBe(NAMES.notFound);
+    expect(resolveBackend(ingresses, API_HOST, "/train")?.service).toBe(NAMES.notFound);
   });
 
   it("renders no Ingress when disabled, and none in Gateway API mode", async () => {

@@ -84,6 +84,21 @@ const SCHEMA_INVALID: [what: string, values: ValueSet, message: RegExp][] = [
     { "limits.requestBodyBytes": 100 },
     /at '\/limits\/requestBodyBytes': minimum: got 100, want 1,024/,
   ],
+  [
+    "a train timeout above knative/'s max-revision-timeout-seconds",
+    { "train.timeoutSeconds": 7200 },
+    /at '\/train\/timeoutSeconds': maximum: got 7,200, want 3,600/,
+  ],
+  [
+    "a train setting the chart sets itself",
+    { "train.settings": { SKIFF_RUN_EXECUTOR: "inline" } },
+    /invalid propertyName 'SKIFF_RUN_EXECUTOR'[\s\S]*value must be one of 'SKIFF_RUN_HEARTBEAT_MS'/,
+  ],
+  [
+    "an upload limit below 1 KiB",
+    { "train.maxUploadBytes": 10 },
+    /at '\/train\/maxUploadBytes': minimum: got 10, want 1,024/,
+  ],
   ["an unknown log level", { logLevel: "loud" }, /\/logLevel.*must be one of/],
   ["an unknown top-level key", { infoo: { enabled: true } }, /additional properties 'infoo'/],
 ];
@@ -124,6 +139,16 @@ const CHART_INVALID: [what: string, values: ValueSet, message: RegExp][] = [
     "maxScale below minScale",
     { "serve.autoscaling.minScale": 5, "serve.autoscaling.maxScale": 2 },
     /serve\.autoscaling\.maxScale: 2 is below minScale 5/,
+  ],
+  [
+    "train without its RBAC",
+    { "rbac.train.create": false },
+    /train\.enabled: train needs rbac\.train\.create/,
+  ],
+  [
+    "train's maxScale below its minScale",
+    { "train.autoscaling.minScale": 3, "train.autoscaling.maxScale": 1 },
+    /train\.autoscaling\.maxScale: 1 is below minScale 3/,
   ],
   [
     "an external endpoint while MinIO is on",

@@ -52,20 +52,20 @@ describe("not-found default backend", { timeout: 60_000 }, () => {
   });
 
   it("knows the routes actually served: enabled functions' paths only", async () => {
-    const deployment = findObject<IDeployment>(await renderChart(), DEPLOYMENT, NAMES.notFound);
-    const container = only(deployment.spec?.template.spec?.containers, "not-found container");
-    const routes: unknown = JSON.parse(envByName(container.env).get("SKIFF_ROUTES")?.value ?? "");
-    // train is not deployed yet, so its path is not listed.
-    expect(routes).toEqual([
-      {
-        host: "ml-system-service-api.com",
-        paths: [
-          { path: "/info", function: "info" },
-          { path: "/serve", function: "serve" },
-        ],
-      },
-      { host: "ml-info-service.com", paths: [{ path: "/", function: "info" }] },
-    ]);
+    const routesOf = async (values: Record<string, unknown>) => {
+      const objects = await renderChart(values);
+      const deployment = findObject<IDeployment>(objects, DEPLOYMENT, NAMES.notFound);
+      const container = only(deployment.spec?.template.spec?.containers, "not-found container");
+      return JSON.parse(envByName(container.env).get("SKIFF_ROUTES")?.value ?? "") as unknown;
+    };
+    const api = (paths: string[]) => ({
+      host: "ml-system-service-api.com",
+      paths: paths.map((fn) => ({ path: `/${fn}`, function: fn })),
+    });
+    const infoHost = { host: "ml-info-service.com", paths: [{ path: "/", function: "info" }] };
+    expect(await routesOf({})).toEqual([api(["info", "serve", "train"]), infoHost]);
+    // A function that is not deployed is not listed.
+    expect(await routesOf({ "train.enabled": false })).toEqual([api(["info", "serve"]), infoHost]);
   });
 
   it("gets a PodDisruptionBudget once it has more than one replica", async () => {

@@ -36,9 +36,22 @@ describe("NOTES.txt", { timeout: 60_000 }, () => {
     expect(text).toContain(`curl --resolve ${INFO_HOST}:443:$ADDR https://${INFO_HOST}/ `);
     expect(text).toContain(`curl -H 'Host: ${MODEL_HOST}' http://$ADDR/predict `);
     expect(text).toContain("curl -H 'Host: unknown.example' http://$ADDR/");
-    expect(text).toContain("routes to train, which this chart version does not deploy");
+    expect(text).toContain(
+      `curl -H 'Host: ${API_HOST}' http://$ADDR/train/runs -H "Authorization: Bearer $TOKEN"`,
+    );
+    expect(text).toContain(
+      "TOKEN=$(kubectl get secret demo-skiff-credentials -n ml -o jsonpath='{.data.apiToken}' | base64 -d)",
+    );
+    expect(text).toContain("kubectl get jobs -n ml -l app.kubernetes.io/component=train-job -w");
+    expect(text).not.toContain("not enabled");
     expect(text).toContain("helm test demo -n ml --logs");
     expect(text).toContain("ingress-nginx is retired upstream");
+  });
+
+  it("says which routed functions are not enabled", async () => {
+    const text = await notes({ "train.enabled": false });
+    expect(text).toContain("routes to train, which is not enabled (train.enabled=false)");
+    expect(text).not.toContain("TOKEN=");
   });
 
   it("points at the Gateway in Gateway API mode", async () => {

@@ -50,7 +50,7 @@ describe("knative/", () => {
       properties: Record<string, { properties: { timeoutSeconds: { maximum: number } } }>;
     };
     const max = Number(defaults["max-revision-timeout-seconds"]);
-    for (const fn of ["info", "serve"]) {
+    for (const fn of ["info", "serve", "train"]) {
       expect(schema.properties[fn]?.properties.timeoutSeconds.maximum, fn).toBeLessThanOrEqual(max);
     }
   });

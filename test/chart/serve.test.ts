@@ -88,7 +88,7 @@ describe("serve Knative Service", { timeout: 60_000 }, () => {
     const objects = await render({ "ingress.hosts": HOSTS_WITH_MODEL_HOST });
     const services = objectsOf<IKnativeService>(objects, KSVC).map((k) => k.metadata?.name);
     expect(services.sort()).toEqual(
-      [NAMES.info, NAMES.serve, NAMES.serveFor("price-prediction")].sort(),
+      [NAMES.info, NAMES.serve, NAMES.serveFor("price-prediction"), NAMES.train].sort(),
     );
     const main = partsOf(objects, NAMES.serve);
     const dedicated = partsOf(objects, NAMES.serveFor("price-prediction"));
@@ -114,6 +114,7 @@ describe("serve Knative Service", { timeout: 60_000 }, () => {
     });
     expect(objectsOf<IKnativeService>(objects, KSVC).map((k) => k.metadata?.name)).toEqual([
       NAMES.info,
+      NAMES.train,
     ]);
   });
 });

@@ -3,6 +3,7 @@
  * containers with requests and limits, a writable /tmp on a read-only root, the release's
  * image and pull secrets; and the storage side (MinIO, bootstrap Job) and train's RBAC.
  */
+import type { IService as IKnativeService } from "@kubernetes-models/knative/serving.knative.dev/v1/Service";
 import type { IStatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import type { IJob } from "kubernetes-models/batch/v1/Job";
 import type { IRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
@@ -45,6 +46,7 @@ interface PodSpec {
   volumes?: { name: string; emptyDir?: unknown }[];
   imagePullSecrets?: { name: string }[];
   automountServiceAccountToken?: boolean;
+  serviceAccountName?: string;
 }
 
 /** Every pod spec in the rendered objects, named by its owner. */
@@ -87,8 +89,15 @@ describe("every container, under every value set", { timeout: 120_000 }, () => {
         expect(tmp, `${what} has no writable /tmp`).toBeDefined();
         expect(spec.volumes?.find((v) => v.name === tmp?.name)?.emptyDir, what).toEqual({});
       }
-      // Only train (not rendered yet) will need the API; nothing here mounts a token.
-      expect(spec.automountServiceAccountToken, owner).toBe(false);
+      // Only train talks to the API (it creates the Jobs): its pod runs as train's
+      // ServiceAccount with the token mounted (Knative accepts only `false`, so the field is
+      // left out). Nothing else mounts a token.
+      if (owner === `${KSVC} ${NAMES.train}`) {
+        expect(spec.serviceAccountName, owner).toBe(NAMES.train);
+        expect(spec, owner).not.toHaveProperty("automountServiceAccountToken");
+      } else {
+        expect(spec.automountServiceAccountToken, owner).toBe(false);
+      }
       const pullSecrets = (values.imagePullSecrets as { name: string }[] | undefined) ?? undefined;
       expect(spec.imagePullSecrets, owner).toEqual(pullSecrets);
     }
@@ -206,10 +215,25 @@ describe("train RBAC", { timeout: 60_000 }, () => {
     expect(
       objectsOf<IRoleBinding>(objects, ROLE_BINDING).flatMap((b) => b.subjects ?? []),
     ).not.toContainEqual(expect.objectContaining({ name: NAMES.trainJob }));
+    // The binding's subject is the ServiceAccount train's pods run as; the Jobs it creates run
+    // as the rightless one.
+    const ksvc = findObject<IKnativeService>(objects, KSVC, NAMES.train);
+    expect(ksvc.spec?.template?.spec?.serviceAccountName).toBe(NAMES.train);
+    const env = envByName(only(ksvc.spec?.template?.spec?.containers, "train").env);
+    expect(env.get("SKIFF_JOB_SERVICE_ACCOUNT")?.value).toBe(NAMES.trainJob);
+    expect(env.get("SKIFF_JOB_NAMESPACE")?.value).toBe(NAMESPACE);
   });
 
-  it("is left out when rbac.train.create is false", async () => {
-    const objects = await renderChart({ "rbac.train.create": false });
+  it("gives the Jobs' ServiceAccount the image pull secrets (train's Jobs name none)", async () => {
+    const plain = findObject<IServiceAccount>(await renderChart(), SERVICE_ACCOUNT, NAMES.trainJob);
+    expect(plain.imagePullSecrets).toBeUndefined();
+    const objects = await renderChart({ imagePullSecrets: [{ name: "regcred" }] });
+    const jobs = findObject<IServiceAccount>(objects, SERVICE_ACCOUNT, NAMES.trainJob);
+    expect(jobs.imagePullSecrets).toEqual([{ name: "regcred" }]);
+  });
+
+  it("is left out when rbac.train.create is false (with train off, which needs it)", async () => {
+    const objects = await renderChart({ "rbac.train.create": false, "train.enabled": false });
     expect(
       objects.filter((o) => [ROLE, ROLE_BINDING, SERVICE_ACCOUNT].includes(typeOf(o))),
     ).toEqual([]);

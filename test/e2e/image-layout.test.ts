@@ -5,11 +5,14 @@
  * the same command, the same env names, Secret references filled with the test MinIO's
  * credentials. Each must answer its probe path with 200; the bootstrap Job's command must
  * prepare the bucket, and the helm test pods' script must pass against the running functions.
- * That is chart, image and code agreeing. Two stand-ins for what a pod would give: PORT (Knative
- * sets it) and SKIFF_ADMIN_PORT are free loopback ports, since the processes share one network.
+ * train runs with the Kubernetes executor the chart configures (no run is started there: there
+ * is no API server), and once more with the inline executor, whose run must find
+ * dist/train-job.mjs next to the bundle and finish. That is chart, image and code agreeing.
+ * Two stand-ins for what a pod would give: PORT (Knative sets it) and SKIFF_ADMIN_PORT are free
+ * loopback ports, since the processes share one network.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,6 +45,9 @@ type Container = NonNullable<NonNullable<IPod["spec"]>["containers"]>[number];
 const ROOT = new URL("../../", import.meta.url);
 const BUCKET = `image-${Date.now().toString(36)}`;
 const MODEL_HOST = "models-iris.example.com";
+/** What the test fills the Secret's apiToken key with. */
+const API_TOKEN = "test-api-token-0123456789";
+const IRIS_CSV = readFileSync(new URL("examples/iris.csv", ROOT));
 
 let app: string;
 let objects: K8sObject[];
@@ -81,7 +87,7 @@ function envOf(container: Container, extra: Record<string, string> = {}): Record
   const secret: Record<string, string> = {
     accessKeyId: minio.accessKey,
     secretAccessKey: minio.secretKey,
-    apiToken: "test-api-token-0123456789",
+    apiToken: API_TOKEN,
   };
   const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: tmpdir() };
   for (const entry of container.env ?? []) {
@@ -141,16 +147,28 @@ interface Running {
 }
 const running = new Map<string, Running>();
 
-/** Starts a Knative Service's container as Knative would, and waits for its readiness path. */
-async function startKsvc(name: string): Promise<Running> {
+/** The one container of a rendered Knative Service. */
+function ksvcContainer(name: string): Container {
   const ksvc = findObject<IKnativeService>(objects, KSVC, name);
-  const container = only(ksvc.spec?.template?.spec?.containers, `${name} container`) as Container;
+  return only(ksvc.spec?.template?.spec?.containers, `${name} container`) as Container;
+}
+
+/**
+ * Starts a Knative Service's container as Knative would, and waits for its readiness path.
+ * `override` replaces rendered values (the inline executor's second train only).
+ */
+async function startKsvc(
+  name: string,
+  override: Record<string, string> = {},
+  key = name,
+): Promise<Running> {
+  const container = ksvcContainer(name);
   const [port, adminPort] = [await freePort(), await freePort()];
   // Knative's runtime contract: PORT holds the one containerPort's number; the chart never sets it.
   expect((container.env ?? []).map((e) => e.name)).not.toContain("PORT");
   const child = start(
     container,
-    envOf(container, { PORT: String(port), SKIFF_ADMIN_PORT: String(adminPort) }),
+    envOf(container, { PORT: String(port), SKIFF_ADMIN_PORT: String(adminPort), ...override }),
   );
   const readiness = container.readinessProbe?.httpGet;
   const liveness = container.livenessProbe?.httpGet;
@@ -158,7 +176,7 @@ async function startKsvc(name: string): Promise<Running> {
   await waitFor200(`http://127.0.0.1:${port}${readiness?.path}`, child);
   await waitFor200(`http://127.0.0.1:${port}${liveness?.path}`, child);
   const started = { port, adminPort, child };
-  running.set(name, started);
+  running.set(key, started);
   return started;
 }
 
@@ -184,6 +202,7 @@ beforeAll(async () => {
           paths: [
             { path: "/info", function: "info" },
             { path: "/serve", function: "serve" },
+            { path: "/train", function: "train" },
           ],
         },
         { host: MODEL_HOST, model: "iris", paths: [{ path: "/", function: "serve" }] },
@@ -223,6 +242,8 @@ describe("the image's layout runs what the chart renders", { timeout: 120_000 },
       "info.mjs",
       "not-found.mjs",
       "serve.mjs",
+      "train-job.mjs",
+      "train.mjs",
     ]);
     expect(existsSync(join(app, "functions"))).toBe(false);
   });
@@ -279,6 +300,76 @@ describe("the image's layout runs what the chart renders", { timeout: 120_000 },
     expect(await res.json()).toMatchObject({ model: "iris", version: "1" });
   });
 
+  it("starts train as Knative would, with the Kubernetes executor; it wants the token", async () => {
+    const container = ksvcContainer(NAMES.train);
+    const rendered = envOf(container);
+    // The executor the chart picks; the Jobs' namespace is a literal (no SA file here, and
+    // Knative rejects fieldRef env without a feature flag).
+    expect(rendered.SKIFF_RUN_EXECUTOR).toBe("kubernetes");
+    expect(rendered.SKIFF_JOB_NAMESPACE).toBe(NAMESPACE);
+    expect(rendered.SKIFF_API_TOKEN).toBe(API_TOKEN);
+    const train = await startKsvc(NAMES.train);
+    const base = `http://127.0.0.1:${train.port}`;
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    for (const path of ["/datasets/x", "/train/datasets/x"]) {
+      const res = await fetch(`${base}${path}`, {
+        method: "PUT",
+        headers: { "content-type": "text/csv" },
+        body: "a,b\n1,2\n",
+      });
+      expect(res.status, path).toBe(401);
+      expect(await res.json()).toMatchObject({ error: { code: "unauthorized" } });
+    }
+    // With the token, an upload streams into storage from the bundle.
+    const upload = await fetch(`${base}/train/datasets/iris`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "text/csv" },
+      body: IRIS_CSV,
+    });
+    expect(upload.status, await upload.clone().text()).toBe(201);
+    expect(await upload.json()).toMatchObject({ name: "iris", version: "1", rows: 150 });
+  });
+
+  it("runs the training Job's entry point: without a run id it exits 2 with one line", async () => {
+    const container = ksvcContainer(NAMES.train);
+    // Exactly the command train gives its Jobs, minus the run id.
+    const result = await run("node", ["dist/train-job.mjs"], app, envOf(container));
+    expect(result.code, result.output).toBe(2);
+    expect(result.output).toBe("skiff: give the run id as the first argument or SKIFF_RUN_ID\n");
+  });
+
+  it("finds dist/train-job.mjs next to dist/train.mjs with the inline executor; a run finishes", async () => {
+    const train = await startKsvc(
+      NAMES.train,
+      { SKIFF_RUN_EXECUTOR: "inline", SKIFF_RUN_HEARTBEAT_MS: "500" },
+      "train-inline",
+    );
+    const base = `http://127.0.0.1:${train.port}/train`;
+    const upload = await fetch(`${base}/datasets/iris-inline`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "text/csv" },
+      body: IRIS_CSV,
+    });
+    expect(upload.status, await upload.clone().text()).toBe(201);
+    const headers = { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" };
+    const started = await fetch(`${base}/runs`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ dataset: "iris-inline", model: "iris-trained", target: "species" }),
+    });
+    expect(started.status, await started.clone().text()).toBe(202);
+    const { id } = (await started.json()) as { id: string };
+    const deadline = Date.now() + 90_000;
+    let last: { status?: string; error?: unknown } = {};
+    while (Date.now() < deadline) {
+      last = (await (await fetch(`${base}/runs/${id}`, { headers })).json()) as typeof last;
+      if (last.status === "succeeded" || last.status === "failed") break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const output = (train.child as unknown as { output: string }).output;
+    expect(last, output).toMatchObject({ status: "succeeded", modelVersion: "1" });
+  });
+
   it("starts not-found as its Deployment does; it answers its probes on the admin port", async () => {
     const deployment = findObject<IDeployment>(objects, DEPLOYMENT, NAMES.notFound);
     const container = only(deployment.spec?.template.spec?.containers, "not-found") as Container;
@@ -304,7 +395,7 @@ describe("the image's layout runs what the chart renders", { timeout: 120_000 },
   it("passes every helm test pod's own check against the running functions", async () => {
     const pods = objectsOf<IPod>(objects, POD);
     expect(pods.map((p) => p.metadata?.name).sort()).toEqual(
-      ["info", "not-found", "predict", "serve"].map((n) => `${NAMES.fullname}-test-${n}`),
+      ["info", "not-found", "predict", "serve", "train"].map((n) => `${NAMES.fullname}-test-${n}`),
     );
     for (const pod of pods) {
       const container = only(pod.spec?.containers, "check") as Container;

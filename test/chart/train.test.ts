@@ -1,0 +1,198 @@
+/**
+ * train as the chart deploys it: a cluster-local Knative Service running under its own
+ * ServiceAccount (the one the Role binds), with the token and credentials from the Secret and
+ * the Kubernetes executor's Job settings from values; what it is given is what trainEnv reads.
+ */
+import { readFileSync } from "node:fs";
+import type { IService as IKnativeService } from "@kubernetes-models/knative/serving.knative.dev/v1/Service";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { parseEnv } from "../../functions/lib/config.ts";
+import { trainEnv } from "../../functions/train/config.ts";
+import { reach } from "./ingress-routing.ts";
+import {
+  envByName,
+  findObject,
+  type K8sObject,
+  KSVC,
+  NAMES,
+  NAMESPACE,
+  objectsOf,
+  only,
+  renderChart,
+  type ValueSet,
+} from "./render.ts";
+import { API_HOST, GATEWAY_API, KOURIER } from "./value-sets.ts";
+
+type EnvEntry = {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string } };
+};
+
+function partsOf(objects: K8sObject[]) {
+  const ksvc = findObject<IKnativeService>(objects, KSVC, NAMES.train);
+  const template = ksvc.spec?.template;
+  const container = only(template?.spec?.containers, "train container");
+  return { ksvc, template, container, env: envByName(container.env as EnvEntry[] | undefined) };
+}
+
+/** The env a pod would get: Secret references filled from `secret` by key. */
+function resolvedEnv(env: Map<string, EnvEntry>, secret: Record<string, string>) {
+  return Object.fromEntries(
+    [...env.values()].map((e) => {
+      const ref = e.valueFrom?.secretKeyRef;
+      return [e.name, ref ? (secret[ref.key] ?? `missing key ${ref.key}`) : (e.value ?? "")];
+    }),
+  );
+}
+
+const SECRET = {
+  accessKeyId: "minio-user",
+  secretAccessKey: "minio-password",
+  apiToken: "an-api-token-of-24-chars",
+};
+
+async function render(values: ValueSet = {}) {
+  return partsOf(await renderChart(values));
+}
+
+describe("train Knative Service", { timeout: 60_000 }, () => {
+  it("is cluster-local, scales on concurrency from zero, with a timeout Knative accepts", async () => {
+    const { ksvc, template, container } = await render();
+    expect(ksvc.metadata?.labels?.["networking.knative.dev/visibility"]).toBe("cluster-local");
+    expect(ksvc.metadata?.labels?.["app.kubernetes.io/component"]).toBe("train");
+    expect(Object.keys(ksvc.metadata?.annotations ?? {})).toEqual([]);
+    expect(template?.metadata?.annotations).toEqual({
+      "autoscaling.knative.dev/class": "kpa.autoscaling.knative.dev",
+      "autoscaling.knative.dev/metric": "concurrency",
+      "autoscaling.knative.dev/target": "10",
+      "autoscaling.knative.dev/min-scale": "0",
+      "autoscaling.knative.dev/max-scale": "5",
+      "autoscaling.knative.dev/initial-scale": "1",
+      "autoscaling.knative.dev/scale-down-delay": "0s",
+    });
+    // Longer than serve's (uploads, events streams), within knative/'s maximum.
+    const defaults = parse(
+      readFileSync(new URL("../../knative/config/config-defaults.yaml", import.meta.url), "utf8"),
+    ) as { data: Record<string, string> };
+    expect(template?.spec?.timeoutSeconds).toBe(900);
+    expect(template?.spec?.timeoutSeconds).toBeLessThanOrEqual(
+      Number(defaults.data["max-revision-timeout-seconds"]),
+    );
+    expect(template?.spec?.containerConcurrency).toBe(0);
+    expect(container.command).toEqual(["node", "dist/train.mjs"]);
+    expect(container.ports).toEqual([{ name: "http1", containerPort: 8080 }]);
+    expect(container.readinessProbe).toEqual({ httpGet: { path: "/readyz" } });
+    expect(container.livenessProbe).toEqual({ httpGet: { path: "/healthz" } });
+  });
+
+  it("runs as train's ServiceAccount with its API token (the field Knative allows only as false is left out)", async () => {
+    const { template } = await render();
+    expect(template?.spec?.serviceAccountName).toBe(NAMES.train);
+    expect(template?.spec).not.toHaveProperty("automountServiceAccountToken");
+  });
+
+  it("reads the token and the credentials from the Secret and runs each run as a Job", async () => {
+    const { env } = await render();
+    for (const [name, key] of [
+      ["SKIFF_S3_ACCESS_KEY_ID", "accessKeyId"],
+      ["SKIFF_S3_SECRET_ACCESS_KEY", "secretAccessKey"],
+      ["SKIFF_API_TOKEN", "apiToken"],
+    ] as const) {
+      expect(env.get(name), name).toEqual({
+        name,
+        valueFrom: { secretKeyRef: { name: NAMES.credentials, key } },
+      });
+    }
+    const parsed = parseEnv(trainEnv, resolvedEnv(env, SECRET));
+    expect(parsed).toMatchObject({
+      SKIFF_API_TOKEN: SECRET.apiToken,
+      SKIFF_S3_ENDPOINT: `http://${NAMES.minio}.${NAMESPACE}.svc.cluster.local:9000`,
+      SKIFF_S3_BUCKET: "skiff",
+      SKIFF_RUN_EXECUTOR: "kubernetes",
+      SKIFF_JOB_IMAGE: "ghcr.io/skiff-ml/skiff:0.1.0",
+      // A literal: Knative rejects fieldRef env unless kubernetes.podspec-fieldref is on.
+      SKIFF_JOB_NAMESPACE: NAMESPACE,
+      SKIFF_JOB_SERVICE_ACCOUNT: NAMES.trainJob,
+      SKIFF_JOB_SECRET_NAME: NAMES.credentials,
+      SKIFF_JOB_SECRET_ACCESS_KEY_ID_KEY: "accessKeyId",
+      SKIFF_JOB_SECRET_SECRET_ACCESS_KEY_KEY: "secretAccessKey",
+      SKIFF_JOB_CPU: "1",
+      SKIFF_JOB_MEMORY: "2Gi",
+      SKIFF_JOB_BACKOFF_LIMIT: 0,
+      SKIFF_JOB_TTL_SECONDS: 3600,
+      SKIFF_JOB_DEADLINE_SECONDS: 21600,
+      SKIFF_DATASET_MAX_BYTES: 10 * 1024 ** 3,
+      // JSON bodies keep the one end-to-end limit; only uploads get train.maxUploadBytes.
+      SKIFF_JSON_BODY_LIMIT: 64 * 1024 ** 2,
+    });
+    // Knative sets PORT; the chart never does.
+    expect(env.has("PORT")).toBe(false);
+  });
+
+  it("hands the Jobs an existing Secret by name and key, never by value", async () => {
+    const keys = { accessKeyId: "user", secretAccessKey: "password", apiToken: "token" };
+    const { env } = await render({
+      "credentials.existingSecret": "ml-credentials",
+      "credentials.keys": keys,
+    });
+    expect(env.get("SKIFF_API_TOKEN")?.valueFrom).toEqual({
+      secretKeyRef: { name: "ml-credentials", key: "token" },
+    });
+    const parsed = parseEnv(
+      trainEnv,
+      resolvedEnv(env, { user: "u-1", password: "p-12345678", token: SECRET.apiToken }),
+    );
+    expect(parsed).toMatchObject({
+      SKIFF_S3_ACCESS_KEY_ID: "u-1",
+      SKIFF_JOB_SECRET_NAME: "ml-credentials",
+      SKIFF_JOB_SECRET_ACCESS_KEY_ID_KEY: "user",
+      SKIFF_JOB_SECRET_SECRET_ACCESS_KEY_KEY: "password",
+    });
+  });
+
+  it("takes the Job's resources, limits, scaling and extra settings from values", async () => {
+    const { template, env } = await render({
+      "image.repository": "skiff",
+      "image.tag": "dev",
+      "train.timeoutSeconds": 1800,
+      "train.autoscaling.maxScale": 2,
+      "train.maxUploadBytes": 1024 ** 3,
+      "train.settings": { SKIFF_RUN_LEASE_MS: "120000", SKIFF_SCHEMA_MAX_DISTINCT: "50" },
+      "train.job": {
+        cpu: 2,
+        memory: "8Gi",
+        backoffLimit: 2,
+        ttlSecondsAfterFinished: 60,
+        activeDeadlineSeconds: 900,
+      },
+    });
+    expect(template?.spec?.timeoutSeconds).toBe(1800);
+    expect(template?.metadata?.annotations?.["autoscaling.knative.dev/max-scale"]).toBe("2");
+    expect(parseEnv(trainEnv, resolvedEnv(env, SECRET))).toMatchObject({
+      SKIFF_JOB_IMAGE: "skiff:dev",
+      SKIFF_JOB_CPU: "2",
+      SKIFF_JOB_MEMORY: "8Gi",
+      SKIFF_JOB_BACKOFF_LIMIT: 2,
+      SKIFF_JOB_TTL_SECONDS: 60,
+      SKIFF_JOB_DEADLINE_SECONDS: 900,
+      SKIFF_DATASET_MAX_BYTES: 1024 ** 3,
+      SKIFF_RUN_LEASE_MS: 120_000,
+      SKIFF_SCHEMA_MAX_DISTINCT: 50,
+    });
+  });
+
+  it("is absent when disabled, and /train then falls through to not-found in both modes", async () => {
+    for (const values of [{}, GATEWAY_API]) {
+      const objects = await renderChart({ ...values, "train.enabled": false });
+      const names = objectsOf<IKnativeService>(objects, KSVC).map((k) => k.metadata?.name);
+      expect(names).not.toContain(NAMES.train);
+      expect(reach(objects, API_HOST, "/train/runs", KOURIER)).toBe(NAMES.notFound);
+      // No Ingress or HTTPRoute rule for it; its RBAC stays (rbac.train.create is its own switch).
+      const kinds = objects.filter((o) => o.metadata.name === NAMES.train).map((o) => o.kind);
+      expect(kinds.sort()).toEqual(["Role", "RoleBinding", "ServiceAccount"]);
+      expect(JSON.stringify(objects)).not.toContain(`${NAMES.train}.${NAMESPACE}.svc`);
+    }
+  });
+});
