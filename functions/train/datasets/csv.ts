@@ -1,20 +1,26 @@
 /**
  * @module train/datasets/csv
  * A streaming RFC 4180 CSV parser: quoted fields with commas, line breaks and doubled quotes,
- * CRLF or LF line ends. Upload validates with it and training reads data.csv back with it, so
- * both see the same records.
+ * CRLF or LF line ends, UTF-8 text. Upload validates with it and training reads data.csv back
+ * with it, so both see the same records.
  *
- * It is built for speed on large files: text is scanned with indexOf, never character by
- * character, and a line without a quote (most lines of most files) takes a fast path.
- * Memory stays bounded: only the unfinished record is carried between chunks, and a record
- * longer than `maxRecordChars` is an error rather than a reason to buffer the whole file.
+ * It works on the bytes as they arrive, never on decoded text: the delimiters are ASCII, so
+ * finding cells needs no decoding. Since it reads every byte anyway, it also reads the value of
+ * each cell that is a plain decimal number (most cells of a training set) on the way, which
+ * spares the schema scan a second pass over them.
+ * UTF-8 is checked per stretch of complete records with the native `isUtf8`, so a bad byte is
+ * reported with its line. Strings are made only for whoever asks for them (`recordsTo`), one
+ * decode per stretch of text rather than one per cell.
+ *
+ * Memory stays bounded: only the unfinished record is carried from one chunk to the next, and a
+ * record longer than `maxRecordBytes` is an error rather than a reason to buffer the whole file.
  *
  * Conventions beyond RFC 4180, the same ones pandas and Python's csv module follow: empty lines
- * are skipped, a quote inside an unquoted field is an ordinary character, and a final line
- * without a line break is still a record.
+ * are skipped, a quote inside an unquoted field is an ordinary character, a final line without
+ * a line break is still a record, and a UTF-8 byte order mark at the start is dropped.
  */
+import { isAscii, isUtf8 } from "node:buffer";
 import { InvalidRequestError } from "../../lib/errors.ts";
-import { Utf8Decoder } from "./utf8.ts";
 
 /** A malformed CSV; `line` is where the offending record starts (1-based). */
 export class CsvSyntaxError extends InvalidRequestError {
@@ -26,163 +32,249 @@ export class CsvSyntaxError extends InvalidRequestError {
   }
 }
 
-/** Receives each record with the line it starts on (1-based, counting every line of the text). */
+/**
+ * The parser's output: each cell as a range of bytes, so a consumer that only needs to look at
+ * a cell (the schema scan) pays for no string. A record's cells are delivered only once the
+ * whole record has been read, and only after its bytes were found to be valid UTF-8.
+ */
+export interface CellSink {
+  /**
+   * One cell: `bytes[start, end)`, quotes removed and doubled quotes undone. `kind` says whether
+   * the parser read it as a plain decimal number (an optional sign, up to 15 significant digits,
+   * an optional point with at most 22 digits after it), and then `value` is that number;
+   * otherwise (text, exponents, whitespace, quoted cells) `kind` is UNREAD and `value` NaN.
+   */
+  cell(bytes: Uint8Array, start: number, end: number, kind: CellKind, value: number): void;
+  /** The record whose cells came since the last call ended; it started on `line`. */
+  endRecord(line: number): void;
+  /**
+   * Announces the stretch of `bytes` the next cells lie in (cells with doubled quotes come
+   * from elsewhere), so a sink that makes strings can decode the stretch once.
+   */
+  region?(bytes: Uint8Array, start: number, end: number): void;
+}
+
+/** What the parser made of a cell's text on its way through. */
+export const CellKind = { UNREAD: 0, INTEGER: 1, DECIMAL: 2 } as const;
+export type CellKind = (typeof CellKind)[keyof typeof CellKind];
+
+/** Receives each record with the line it starts on (1-based, counting every line of the file). */
 export type RecordSink = (fields: string[], line: number) => void;
 
 export interface CsvOptions {
-  /** Longest record, in characters, before the input is judged broken (an unclosed quote). */
-  maxRecordChars?: number;
+  /** Longest record, in bytes, before the input is judged broken (an unclosed quote, say). */
+  maxRecordBytes?: number;
 }
 
-export const DEFAULT_MAX_RECORD_CHARS = 4 * 1024 * 1024;
+export const DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024;
 
 const LF = 10;
 const CR = 13;
 const QUOTE = 34;
 const COMMA = 44;
+const MINUS = 45;
+const PLUS = 43;
+const POINT = 46;
+const EMPTY = new Uint8Array(0);
+/** 1e0..1e22, every one exact in a double; parsed from text so no pow() rounding creeps in. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 
-/** Leftovers larger than this are only parsed again once as much new text has arrived. */
-const RESCAN_AFTER_CHARS = 64 * 1024;
+/** Leftovers larger than this are only parsed again once as much new input has arrived. */
+const RESCAN_AFTER_BYTES = 64 * 1024;
 
 /**
- * Push-style parser: feed it text with `push`, then call `end`. Complete records go to the
- * sink synchronously, so a caller can parse inside a stream's transform without buffering.
+ * Push-style parser: feed it chunks of bytes with `push`, then call `end`. Complete records go
+ * to the sink synchronously, so a caller can parse inside a stream without buffering it.
  */
 export class CsvParser {
-  readonly #sink: RecordSink;
-  readonly #maxRecordChars: number;
-  /** Text not parsed yet: the start of a record that was not complete. */
-  #rest = "";
+  readonly #sink: CellSink;
+  readonly #maxRecordBytes: number;
+  /** Bytes not parsed yet: the start of a record that was not complete (a copy). */
+  #rest: Uint8Array = EMPTY;
   /** The line `#rest` starts on. */
   #line = 1;
-  /** Text pushed since the last parse; joined with `#rest` when the next parse runs. */
-  #pending: string[] = [];
-  #pendingChars = 0;
+  /** Nothing parsed yet: a byte order mark may still come. */
+  #atStart = true;
+  /** Chunks pushed since the last parse. */
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
   /**
-   * A long unfinished record is parsed again only once this much more text has come, so a
+   * A long unfinished record is parsed again only once this much more input has come, so a
    * record spanning many chunks costs linear time, not quadratic.
    */
   #waitFor = 0;
+  // The cells of the record being read: where each starts and ends, and whether it lies in
+  // #unescaped (a quoted cell with doubled quotes) rather than in the input.
+  #starts = new Int32Array(64);
+  #ends = new Int32Array(64);
+  #inUnescaped = new Uint8Array(64);
+  #kinds = new Uint8Array(64);
+  #values = new Float64Array(64);
+  #unescaped = new Uint8Array(1024);
 
-  constructor(sink: RecordSink, options: CsvOptions = {}) {
-    this.#sink = sink;
-    this.#maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
+  constructor(sink: CellSink | RecordSink, options: CsvOptions = {}) {
+    this.#sink = typeof sink === "function" ? recordsTo(sink) : sink;
+    this.#maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   }
 
-  /** The line the first record not yet delivered starts on; useful in error messages. */
+  /** The line the first record not yet delivered starts on. */
   get line(): number {
     return this.#line;
   }
 
-  push(text: string): void {
-    if (text.length === 0) return;
-    this.#pending.push(text);
-    this.#pendingChars += text.length;
-    if (this.#pendingChars >= this.#waitFor) this.#parse(false);
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunk.length;
+    if (this.#pendingBytes >= this.#waitFor) this.#parse(false);
   }
 
   /** Parses what is left as the end of the input: an unclosed quote is an error here. */
   end(): void {
     this.#parse(true);
-    this.#rest = "";
+    this.#rest = EMPTY;
   }
 
   #parse(final: boolean): void {
-    const pending =
-      this.#pending.length === 1 ? (this.#pending[0] as string) : this.#pending.join("");
-    const text = this.#rest.length === 0 ? pending : this.#rest + pending;
+    let bytes =
+      this.#pending.length === 1 ? (this.#pending[0] as Uint8Array) : concat(this.#pending);
     this.#pending = [];
-    this.#pendingChars = 0;
-    const consumed = this.#scan(text, final);
-    this.#rest = consumed >= text.length ? "" : text.slice(consumed);
-    if (this.#rest.length > this.#maxRecordChars) {
+    this.#pendingBytes = 0;
+    let from = 0;
+    const rest = this.#rest;
+    if (this.#atStart) {
+      if (rest.length > 0) bytes = concat([rest, bytes]);
+      if (bytes.length < 3 && !final) {
+        this.#rest = bytes.slice();
+        return;
+      }
+      this.#atStart = false;
+      if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) from = 3;
+    } else if (rest.length > 0) {
+      // Finish the record begun in an earlier chunk with as little of the new input as it
+      // takes, then read on in the new chunk itself instead of copying all of it.
+      const lineFeed = bytes.indexOf(LF);
+      const used =
+        lineFeed === -1 ? 0 : this.#scan(concat([rest, bytes.subarray(0, lineFeed + 1)]), 0, false);
+      if (used > 0) {
+        from = used - rest.length;
+      } else {
+        bytes = concat([rest, bytes]); // the record goes on past that line: a quoted line break
+      }
+    }
+    const consumed = this.#scan(bytes, from, final);
+    this.#rest = consumed >= bytes.length ? EMPTY : bytes.slice(consumed);
+    if (this.#rest.length > this.#maxRecordBytes) {
       throw new CsvSyntaxError(
         this.#line,
-        `line ${this.#line} starts a record longer than ${this.#maxRecordChars} characters; is a quote left open?`,
+        `line ${this.#line} starts a record longer than ${this.#maxRecordBytes} bytes; is a quote left open?`,
       );
     }
-    this.#waitFor = this.#rest.length > RESCAN_AFTER_CHARS ? this.#rest.length : 0;
+    this.#waitFor = this.#rest.length > RESCAN_AFTER_BYTES ? this.#rest.length : 0;
   }
 
-  /** Delivers every complete record of `s`; answers how many characters it used. */
-  #scan(s: string, final: boolean): number {
-    const n = s.length;
+  /** Delivers every complete record of `b` from `from` on; answers where it stopped. */
+  #scan(b: Uint8Array, from: number, final: boolean): number {
+    const n = b.length;
+    // Every complete record ends at or before the last line feed (or the end, at the end).
+    const complete = final ? n : b.lastIndexOf(LF) + 1;
+    if (complete <= from) return from;
+    this.#checkUtf8(b, from, complete);
     const sink = this.#sink;
-    let pos = 0;
+    sink.region?.(b, from, complete);
+    let pos = from;
     let line = this.#line;
-    // The next quote, comma and line feed at or after where we look; -1 when there is none left.
-    // Kept across fields and records so no stretch of text is searched twice.
+    // The next line feed and quote at or after where we look; -1 when there is none left.
+    let lineFeed = -2;
     let quote = -2;
-    let comma = -2;
-    let newline = -2;
 
     records: while (pos < n) {
-      if (newline !== -1 && newline < pos) newline = s.indexOf("\n", pos);
-      const lineEnd = newline !== -1 ? newline : final ? n : -1;
-      if (lineEnd === -1) break;
-      if (quote !== -1 && quote < pos) quote = s.indexOf('"', pos);
+      // Empty lines are skipped.
+      const first = b[pos];
+      if (first === LF) {
+        pos++;
+        line++;
+        continue;
+      }
+      if (first === CR && (pos + 1 === n || b[pos + 1] === LF)) {
+        if (pos + 1 === n && !final) break;
+        pos += 2;
+        line++;
+        continue;
+      }
 
+      // A line without a quote, the common case: cells straight to the sink.
+      if (lineFeed !== -1 && lineFeed < pos) lineFeed = b.indexOf(LF, pos);
+      const lineEnd = lineFeed !== -1 ? lineFeed : final ? n : -1;
+      if (lineEnd === -1) break;
+      if (quote !== -1 && quote < pos) quote = b.indexOf(QUOTE, pos);
       if (quote === -1 || quote > lineEnd) {
-        // A line without quotes is one record, cut at every comma. (Slicing the fields straight
-        // out of `s` beats split() on a sliced line: one string fewer per record.)
-        let end = lineEnd;
-        if (end > pos && s.charCodeAt(end - 1) === CR) end--;
-        if (end > pos) {
-          const fields: string[] = [];
-          let p = pos;
-          for (;;) {
-            if (comma !== -1 && comma < p) comma = s.indexOf(",", p);
-            if (comma === -1 || comma > end) {
-              fields.push(s.slice(p, end));
-              break;
-            }
-            fields.push(s.slice(p, comma));
-            p = comma + 1;
-          }
-          sink(fields, line);
-        }
+        const end = lineEnd > pos && b[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
+        this.#cells(b, pos, end);
+        sink.endRecord(line);
         line++;
         pos = lineEnd + 1;
         continue;
       }
 
-      // A line with a quote: field by field, since a quoted field may hold commas and breaks.
-      const fields: string[] = [];
+      // A line with a quote: field by field, keeping the cells until the record is complete,
+      // since a quoted field may hold commas and line breaks and go on past this chunk.
+      let count = 0;
+      let unescapedLength = 0;
       let p = pos;
       let at = line; // the line p is on
       for (;;) {
-        if (p < n && s.charCodeAt(p) === QUOTE) {
-          let value = "";
-          let from = p + 1;
-          let close: number;
+        if (count === this.#starts.length) this.#growCells();
+        if (p < n && b[p] === QUOTE) {
+          // A quoted field: up to the quote that is not doubled.
+          let q = p + 1;
+          let segment = q;
+          let escaped = false;
           for (;;) {
-            close = s.indexOf('"', from);
-            if (close === -1) {
+            for (; q < n; q++) {
+              const c = b[q] as number;
+              if (c === QUOTE) break;
+              if (c === LF) at++;
+            }
+            if (q === n) {
               if (final) {
                 throw new CsvSyntaxError(
-                  at,
-                  `line ${at} opens a quoted field that is never closed`,
+                  line,
+                  `line ${line} opens a quoted field that is never closed`,
                 );
               }
               break records;
             }
-            // The next chunk may begin with the quote that escapes this one.
-            if (close + 1 === n && !final) break records;
-            if (s.charCodeAt(close + 1) !== QUOTE) break;
-            value += s.slice(from, close + 1);
-            from = close + 2;
+            // The next chunk may begin with the quote that doubles this one.
+            if (q + 1 === n && !final) break records;
+            if (b[q + 1] !== QUOTE) break;
+            if (!escaped) {
+              escaped = true;
+              this.#starts[count] = unescapedLength;
+            }
+            unescapedLength = this.#unescape(b, segment, q + 1, unescapedLength);
+            q += 2;
+            segment = q;
           }
-          value += s.slice(from, close);
-          at += countLineFeeds(s, p + 1, close);
-          fields.push(value);
-          p = close + 1;
-          if (p === n) break; // final: the last record ends with the input
-          const c = s.charCodeAt(p);
+          if (escaped) {
+            unescapedLength = this.#unescape(b, segment, q, unescapedLength);
+            this.#ends[count] = unescapedLength;
+            this.#inUnescaped[count] = 1;
+          } else {
+            this.#starts[count] = p + 1;
+            this.#ends[count] = q;
+            this.#inUnescaped[count] = 0;
+          }
+          this.#kinds[count] = CellKind.UNREAD;
+          count++;
+          p = q + 1;
+          if (p === n) break; // only when final: the last record ends with the input
+          const c = b[p];
           if (c === COMMA) {
             p++;
             if (p === n) {
               if (!final) break records;
-              fields.push("");
+              count = this.#emptyCell(count, p);
               break;
             }
             continue;
@@ -191,7 +283,7 @@ export class CsvParser {
             p++;
             break;
           }
-          if (c === CR && (p + 1 === n || s.charCodeAt(p + 1) === LF)) {
+          if (c === CR && (p + 1 === n || b[p + 1] === LF)) {
             if (p + 1 === n && !final) break records;
             p += 2;
             break;
@@ -201,40 +293,238 @@ export class CsvParser {
             `line ${at}: a closing quote must be followed by a comma or the end of the line (write a quote inside a quoted field as "")`,
           );
         }
-        // An unquoted field runs to the next comma or the end of the line.
-        if (newline !== -1 && newline < p) newline = s.indexOf("\n", p);
-        const fieldLineEnd = newline !== -1 ? newline : final ? n : -1;
-        if (fieldLineEnd === -1) break records;
-        if (comma !== -1 && comma < p) comma = s.indexOf(",", p);
-        if (comma !== -1 && comma < fieldLineEnd) {
-          fields.push(s.slice(p, comma));
-          p = comma + 1;
+
+        // An unquoted field runs to the next comma or line feed.
+        const start = p;
+        let c = 0;
+        for (; p < n; p++) {
+          c = b[p] as number;
+          if (c === COMMA || c === LF) break;
+        }
+        if (p === n && !final) break records;
+        // A CR before the line feed, or at the very end, ends the line rather than the cell.
+        this.#starts[count] = start;
+        this.#ends[count] = (c === LF || p === n) && p > start && b[p - 1] === CR ? p - 1 : p;
+        this.#inUnescaped[count] = 0;
+        this.#kinds[count] = CellKind.UNREAD;
+        count++;
+        if (p === n) break; // final: the last record ends with the input
+        p++;
+        if (c === COMMA) {
           if (p === n) {
             if (!final) break records;
-            fields.push("");
+            count = this.#emptyCell(count, p);
             break;
           }
           continue;
         }
-        let end = fieldLineEnd;
-        if (end > p && s.charCodeAt(end - 1) === CR) end--;
-        fields.push(s.slice(p, end));
-        p = fieldLineEnd + 1;
         break;
       }
-      sink(fields, line);
+
+      const starts = this.#starts;
+      const ends = this.#ends;
+      const inUnescaped = this.#inUnescaped;
+      const kinds = this.#kinds;
+      const values = this.#values;
+      for (let i = 0; i < count; i++) {
+        const kind = kinds[i] as CellKind;
+        sink.cell(
+          inUnescaped[i] === 1 ? this.#unescaped : b,
+          starts[i] as number,
+          ends[i] as number,
+          kind,
+          kind === CellKind.UNREAD ? Number.NaN : (values[i] as number),
+        );
+      }
+      sink.endRecord(line);
       line = at + 1;
       pos = p;
     }
     this.#line = line;
     return Math.min(pos, n);
   }
+
+  /**
+   * The cells of one line without quotes, `b[from, end)`, each to the sink as soon as it is cut,
+   * with its number read on the way while it looks like one: digits are tested first, being
+   * the commonest bytes of a training set.
+   */
+  #cells(b: Uint8Array, from: number, end: number): void {
+    const sink = this.#sink;
+    let p = from;
+    for (;;) {
+      const start = p;
+      let c = p < end ? (b[p] as number) : 0;
+      let negative = false;
+      if (c === MINUS || c === PLUS) {
+        negative = c === MINUS;
+        p++;
+      }
+      const digitsFrom = p;
+      let mantissa = 0;
+      let point = -1; // where the decimal point is; -1 while there is none
+      let plain = true;
+      for (; p < end; p++) {
+        c = b[p] as number;
+        if (c <= 57 && c >= 48) {
+          mantissa = mantissa * 10 + (c - 48);
+          continue;
+        }
+        if (c === COMMA) break;
+        if (c === POINT && point < 0) {
+          point = p;
+          continue;
+        }
+        plain = false; // not a plain number: just find the cell's end
+        for (p++; p < end; p++) {
+          if (b[p] === COMMA) break;
+        }
+        break;
+      }
+      const fraction = point < 0 ? 0 : p - point - 1;
+      const digits = p - digitsFrom - (point < 0 ? 0 : 1);
+      if (plain && digits > 0 && mantissa <= Number.MAX_SAFE_INTEGER && fraction <= 22) {
+        const magnitude = fraction > 0 ? mantissa / (POWERS_OF_TEN[fraction] as number) : mantissa;
+        sink.cell(
+          b,
+          start,
+          p,
+          point < 0 ? CellKind.INTEGER : CellKind.DECIMAL,
+          negative ? -magnitude : magnitude,
+        );
+      } else {
+        sink.cell(b, start, p, CellKind.UNREAD, Number.NaN);
+      }
+      if (p >= end) return;
+      p++;
+    }
+  }
+
+  #emptyCell(count: number, at: number): number {
+    if (count === this.#starts.length) this.#growCells();
+    this.#starts[count] = at;
+    this.#ends[count] = at;
+    this.#inUnescaped[count] = 0;
+    this.#kinds[count] = CellKind.UNREAD;
+    return count + 1;
+  }
+
+  #growCells(): void {
+    const size = this.#starts.length * 2;
+    const grow = <T extends Int32Array | Uint8Array>(old: T, next: T): T => {
+      next.set(old);
+      return next;
+    };
+    this.#starts = grow(this.#starts, new Int32Array(size));
+    this.#ends = grow(this.#ends, new Int32Array(size));
+    this.#inUnescaped = grow(this.#inUnescaped, new Uint8Array(size));
+    this.#kinds = grow(this.#kinds, new Uint8Array(size));
+    const values = new Float64Array(size);
+    values.set(this.#values);
+    this.#values = values;
+  }
+
+  /** Appends `b[from, to)` to the unescaped bytes at `length`; answers the new length. */
+  #unescape(b: Uint8Array, from: number, to: number, length: number): number {
+    const needed = length + (to - from);
+    if (needed > this.#unescaped.length) {
+      const bigger = new Uint8Array(Math.max(needed, this.#unescaped.length * 2));
+      bigger.set(this.#unescaped.subarray(0, length));
+      this.#unescaped = bigger;
+    }
+    this.#unescaped.set(b.subarray(from, to), length);
+    return needed;
+  }
+
+  /** Throws, naming the first line with a bad byte sequence, unless `b[from, to)` is UTF-8. */
+  #checkUtf8(b: Uint8Array, from: number, to: number): void {
+    if (isUtf8(b.subarray(from, to))) return;
+    let line = this.#line;
+    for (let start = from; start < to; line++) {
+      const lineFeed = b.indexOf(LF, start);
+      const end = lineFeed === -1 || lineFeed >= to ? to : lineFeed + 1;
+      if (!isUtf8(b.subarray(start, end))) {
+        throw new InvalidRequestError(
+          `line ${line} is not valid UTF-8 text; save the CSV as UTF-8 and upload it again`,
+        );
+      }
+      start = end;
+    }
+    throw new InvalidRequestError("the CSV is not valid UTF-8 text");
+  }
 }
 
-function countLineFeeds(s: string, from: number, to: number): number {
-  let count = 0;
-  for (let i = s.indexOf("\n", from); i !== -1 && i < to; i = s.indexOf("\n", i + 1)) count++;
-  return count;
+function concat(parts: Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const part of parts) size += part.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * A CellSink that hands whole records, as arrays of strings, to `sink`. Each stretch of input
+ * is decoded once; cells are cut out of the text by position. For ASCII text, bytes and
+ * characters line up; otherwise a cursor walks the bytes to find each cell's characters.
+ */
+export function recordsTo(sink: RecordSink): CellSink {
+  // ignoreBOM: a U+FEFF inside the data is a character like any other (the file's own BOM
+  // never gets here), and dropping it would shift every position after it.
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  let fields: string[] = [];
+  let source: Uint8Array = EMPTY;
+  let base = 0;
+  let text = "";
+  let ascii = true;
+  // For non-ASCII text: a byte position and the character position it corresponds to.
+  let cursorByte = 0;
+  let cursorChar = 0;
+  const charAt = (byte: number): number => {
+    if (byte < cursorByte) {
+      cursorByte = base;
+      cursorChar = 0;
+    }
+    for (; cursorByte < byte; cursorByte++) {
+      const b = source[cursorByte] as number;
+      if ((b & 0xc0) !== 0x80) cursorChar += b >= 0xf0 ? 2 : 1; // 4-byte sequences: 2 UTF-16 units
+    }
+    return cursorChar;
+  };
+  return {
+    region(bytes, start, end) {
+      source = bytes;
+      base = start;
+      const stretch = bytes.subarray(start, end);
+      ascii = isAscii(stretch);
+      text = ascii ? latin1(stretch) : decoder.decode(stretch);
+      cursorByte = start;
+      cursorChar = 0;
+    },
+    cell(bytes, start, end) {
+      if (bytes !== source) {
+        fields.push(decoder.decode(bytes.subarray(start, end)));
+      } else if (ascii) {
+        fields.push(text.slice(start - base, end - base));
+      } else {
+        const from = charAt(start);
+        fields.push(text.slice(from, charAt(end)));
+      }
+    },
+    endRecord(line) {
+      const record = fields;
+      fields = [];
+      sink(record, line);
+    },
+  };
+}
+
+/** ASCII bytes as a string, natively. */
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
 }
 
 /**
@@ -249,16 +539,13 @@ export async function* parseCsvBatches(
   const parser = new CsvParser((fields) => {
     batch.push(fields);
   }, options);
-  const decoder = new Utf8Decoder();
-  const where = () => `in or after line ${parser.line}`;
   for await (const chunk of source) {
-    parser.push(decoder.decode(chunk, where));
+    parser.push(chunk);
     if (batch.length > 0) {
       yield batch;
       batch = [];
     }
   }
-  parser.push(decoder.end(where));
   parser.end();
   if (batch.length > 0) yield batch;
 }

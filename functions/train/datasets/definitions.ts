@@ -134,4 +134,15 @@ export const abortUploadRoute = createRoute({
 });
 
 /** Every dataset route, for the OpenAPI document. */
-export const datasetRouteDefinitions = [uploadDatasetRoute, listDatasetsRoute, describeDatasetRoute, readVersionRoute, startUploadRoute, describeUploadRoute, partUrlRoute, partUrlsRoute, completeUploadRoute, abortUploadRoute];
+export const datasetRouteDefinitions = [
+  uploadDatasetRoute,
+  listDatasetsRoute,
+  describeDatasetRoute,
+  readVersionRoute,
+  startUploadRoute,
+  describeUploadRoute,
+  partUrlRoute,
+  partUrlsRoute,
+  completeUploadRoute,
+  abortUploadRoute,
+];

@@ -11,10 +11,15 @@
  * - number: decimal numbers, exponents allowed (no hex, Infinity or NaN);
  * - categorical: anything else, or a column with no values at all.
  * A cell that is empty or only whitespace is missing.
+ *
+ * It reads cells where the parser found them (a CellSink) and looks at their bytes in place:
+ * numbers are read from the digits, values are looked up by their bytes, and a string is made
+ * only for a value never seen before. On a large file that is most of the scan's speed.
  */
 import { InvalidRequestError } from "../../lib/errors.ts";
-import { CsvSyntaxError } from "./csv.ts";
+import { CellKind, type CellSink, CsvSyntaxError } from "./csv.ts";
 import type { ColumnSchema, ColumnType } from "./schema.ts";
+import { ValueSet } from "./value-set.ts";
 
 /**
  * Distinct values kept across all columns together, and their characters: a CSV with
@@ -32,12 +37,11 @@ export interface ProfileResult {
 
 export class ColumnProfiler {
   readonly name: string;
-  readonly #maxValues: number;
   readonly #maxChars: number;
   #missing = 0;
   #present = 0;
-  /** Distinct raw values while there are at most #maxValues of them; then undefined. */
-  #values: Set<string> | undefined = new Set();
+  /** Distinct raw values, until there are more than the bound (or too many characters). */
+  #values: ValueSet | undefined;
   #valueChars = 0;
   #maybeNumber = true;
   #maybeInteger = true;
@@ -50,71 +54,100 @@ export class ColumnProfiler {
 
   constructor(name: string, maxValues: number, maxChars: number) {
     this.name = name;
-    this.#maxValues = maxValues;
+    this.#values = new ValueSet(maxValues);
     this.#maxChars = maxChars;
   }
 
-  observe(cell: string): void {
-    const length = cell.length;
-    if (length === 0) {
+  /** The cell `b[start, end)`, with what the parser read of it (see CellSink). */
+  observe(b: Uint8Array, start: number, end: number, kind: CellKind, value: number): void {
+    if (kind !== CellKind.UNREAD) {
+      // A plain number, already read: the bulk of a training set, so kept to a few steps.
+      // (Its range is kept even if the column turns out not numeric; it is then not reported.)
+      this.#present++;
+      if (kind === CellKind.DECIMAL) this.#maybeInteger = false;
+      if (value < this.#min) this.#min = value;
+      if (value > this.#max) this.#max = value;
+      if (this.#values !== undefined || this.#maybeBoolean) this.#learnNumber(b, start, end);
+      return;
+    }
+    if (start === end) {
       this.#missing++;
       return;
     }
-    const values = this.#values;
-    // A value seen before teaches nothing new: its type and range were noted the first time.
-    // For the many columns with few distinct values, that makes a cell one hash lookup.
-    if (values?.has(cell)) {
-      this.#present++;
-      return;
-    }
-    let text = cell;
-    // Only trim when an end is whitespace: trim() on every cell is a cost the common case skips.
-    if (text.charCodeAt(0) <= 32 || text.charCodeAt(length - 1) <= 32) {
-      text = text.trim();
-      if (text.length === 0) {
+    // The value without surrounding whitespace, as positions.
+    let first = start;
+    let last = end;
+    if ((b[first] as number) <= 32 || (b[last - 1] as number) <= 32) {
+      while (first < last && (b[first] as number) <= 32) first++;
+      while (last > first && (b[last - 1] as number) <= 32) last--;
+      if (first === last) {
         this.#missing++;
         return;
       }
     }
     this.#present++;
     if (this.#settled) return;
+    // A value seen before teaches nothing new: its type and range were noted the first time.
+    if (this.#values?.has(b, start, end)) return;
+    this.#learn(b, start, end, first, last);
+  }
 
-    if (values !== undefined) {
-      this.#valueChars += cell.length;
-      if (values.size >= this.#maxValues || this.#valueChars > this.#maxChars) {
-        this.#values = undefined;
-      } else {
-        values.add(detached(cell));
-      }
+  /** The rest of what a plain number says: a new value to list, and whether 0/1 only. */
+  #learnNumber(b: Uint8Array, start: number, end: number): void {
+    const values = this.#values;
+    if (values !== undefined && !values.has(b, start, end)) {
+      this.#valueChars += end - start;
+      if (values.full || this.#valueChars > this.#maxChars) this.#values = undefined;
+      else values.add(b, start, end);
     }
-    if (this.#maybeNumber) {
-      let n = smallInteger(text);
-      if (n === undefined) {
-        n = decimalNumber(text);
-        if (n === undefined) {
-          this.#maybeNumber = false;
-          this.#maybeInteger = false;
-        } else if (this.#maybeInteger && !isIntegerText(text, n)) {
-          this.#maybeInteger = false;
-        }
-      }
-      if (n !== undefined) {
-        if (n < this.#min) this.#min = n;
-        if (n > this.#max) this.#max = n;
-      }
-    }
-    if (this.#maybeBoolean) {
-      if (text === "0" || text === "1") {
-        // fits a boolean column, but alone does not make one
-      } else if (BOOLEAN_WORDS.has(text.toLowerCase())) {
-        this.#sawBooleanWord = true;
-      } else {
-        this.#maybeBoolean = false;
-      }
+    if (this.#maybeBoolean && !(end - start === 1 && (b[start] === 48 || b[start] === 49))) {
+      this.#maybeBoolean = false; // a number other than 0 or 1
     }
     if (!this.#maybeNumber && !this.#maybeBoolean && this.#values === undefined) {
       this.#settled = true;
     }
+  }
+
+  /**
+   * What a new value the parser did not read says about the column. Kept out of observe so
+   * that the path most cells take stays small enough for the compiler to inline.
+   */
+  #learn(b: Uint8Array, start: number, end: number, first: number, last: number): void {
+    const values = this.#values;
+    if (values !== undefined) {
+      this.#valueChars += end - start;
+      if (values.full || this.#valueChars > this.#maxChars) {
+        this.#values = undefined;
+      } else {
+        values.add(b, start, end);
+      }
+    }
+    if (this.#maybeNumber) {
+      const n = numberAt(b, first, last);
+      if (Number.isNaN(n)) {
+        this.#maybeNumber = false;
+        this.#maybeInteger = false;
+      } else {
+        if (!lastWasInteger) this.#maybeInteger = false;
+        if (n < this.#min) this.#min = n;
+        if (n > this.#max) this.#max = n;
+      }
+    }
+    if (this.#maybeBoolean) this.#observeBoolean(b, first, last);
+    if (!this.#maybeNumber && !this.#maybeBoolean && this.#values === undefined) {
+      this.#settled = true;
+    }
+  }
+
+  #observeBoolean(b: Uint8Array, first: number, last: number): void {
+    if (last - first > 5) {
+      this.#maybeBoolean = false;
+      return;
+    }
+    const word = String.fromCharCode(...b.subarray(first, last)).toLowerCase();
+    if (word === "0" || word === "1") return; // fits a boolean column, but does not make one
+    if (BOOLEAN_WORDS.has(word)) this.#sawBooleanWord = true;
+    else this.#maybeBoolean = false;
   }
 
   get type(): ColumnType {
@@ -132,10 +165,10 @@ export class ColumnProfiler {
       column.tooManyValues = true;
     } else if (type === "integer" || type === "number") {
       // One value per number, written canonically, so "1" and "1.0" are one class.
-      const numbers = [...new Set([...this.#values].map((v) => Number(v.trim())))];
+      const numbers = [...new Set(this.#values.values().map((v) => Number(v.trim())))];
       column.values = numbers.sort((a, b) => a - b).map(String);
     } else {
-      column.values = [...this.#values].sort();
+      column.values = this.#values.values().sort();
     }
     if ((type === "integer" || type === "number") && this.#present > 0) {
       column.min = this.#min;
@@ -146,36 +179,48 @@ export class ColumnProfiler {
 }
 
 /**
- * Receives the records of a CSV: the first is the header, every later one must have as many
- * fields. Throws on a bad header or a ragged row, naming the line.
+ * Receives the cells of a CSV: the first record is the header, every later one must have as
+ * many fields. Throws on a bad header or a ragged row, naming the line.
  */
-export class DatasetProfiler {
+export class DatasetProfiler implements CellSink {
   readonly #maxDistinct: number;
   #columns: ColumnProfiler[] | undefined;
+  #header: string[] = [];
+  /** Cells of the current record so far. */
+  #index = 0;
   #rows = 0;
 
   constructor(maxDistinct: number) {
     this.#maxDistinct = maxDistinct;
   }
 
-  /** Fits CsvParser's sink: `parser = new CsvParser(profiler.record)`. */
-  readonly record = (fields: string[], line: number): void => {
+  cell(b: Uint8Array, start: number, end: number, kind: CellKind, value: number): void {
     const columns = this.#columns;
     if (columns === undefined) {
-      this.#columns = this.#header(fields, line);
+      this.#header.push(utf8.decode(b.subarray(start, end)));
       return;
     }
-    if (fields.length !== columns.length) {
+    // A cell past the header's count is counted only; endRecord reports the row.
+    const column = columns[this.#index++];
+    if (column !== undefined) column.observe(b, start, end, kind, value);
+  }
+
+  endRecord(line: number): void {
+    const count = this.#index;
+    this.#index = 0;
+    const columns = this.#columns;
+    if (columns === undefined) {
+      this.#columns = this.#profilersFor(this.#header, line);
+      return;
+    }
+    if (count !== columns.length) {
       throw new CsvSyntaxError(
         line,
-        `line ${line} has ${fields.length} field${fields.length === 1 ? "" : "s"}, but the header has ${columns.length}`,
+        `line ${line} has ${count} field${count === 1 ? "" : "s"}, but the header has ${columns.length}`,
       );
     }
-    for (let i = 0; i < fields.length; i++) {
-      (columns[i] as ColumnProfiler).observe(fields[i] as string);
-    }
     this.#rows++;
-  };
+  }
 
   finish(): ProfileResult {
     if (this.#columns === undefined) {
@@ -187,9 +232,9 @@ export class DatasetProfiler {
     return { rows: this.#rows, columns: this.#columns.map((c) => c.result()) };
   }
 
-  #header(fields: string[], line: number): ColumnProfiler[] {
+  #profilersFor(names: string[], line: number): ColumnProfiler[] {
     const seen = new Map<string, number>();
-    fields.forEach((name, index) => {
+    names.forEach((name, index) => {
       if (name.trim() === "") {
         throw new CsvSyntaxError(
           line,
@@ -207,71 +252,85 @@ export class DatasetProfiler {
     });
     const maxValues = Math.max(
       1,
-      Math.min(this.#maxDistinct, Math.floor(DISTINCT_VALUES_BUDGET / fields.length)),
+      Math.min(this.#maxDistinct, Math.floor(DISTINCT_VALUES_BUDGET / names.length)),
     );
-    const maxChars = Math.floor(DISTINCT_CHARS_BUDGET / fields.length);
-    return fields.map((name) => new ColumnProfiler(detached(name), maxValues, maxChars));
+    const maxChars = Math.floor(DISTINCT_CHARS_BUDGET / names.length);
+    return names.map((name) => new ColumnProfiler(name, maxValues, maxChars));
   }
 }
+
+/** Set by numberAt: whether the number it just read was written as an integer. */
+let lastWasInteger = false;
 
 /**
- * The value of a plain decimal number, or undefined. Number() alone also accepts hex, binary,
- * octal, "Infinity" and surrounding whitespace; a CSV number is none of those.
+ * The value of the plain decimal number in `b[first, last)`, or NaN if it is not one: an
+ * optional sign, digits with at most one point, an optional exponent. (Number() alone would
+ * also take hex, binary, octal, "Infinity" and whitespace, which a CSV number is not.)
+ *
+ * Read from the bytes in place. When the digits fit 2^53 and there are at most 22 after
+ * the point, one division by an exact power of ten gives the correctly rounded double (the
+ * classic fast path); otherwise, and for exponents, Number() decides.
  */
-export function decimalNumber(text: string): number | undefined {
-  const first = text.charCodeAt(0);
-  // digit, +, - or .
-  if (!((first >= 48 && first <= 57) || first === 43 || first === 45 || first === 46)) {
-    return undefined;
+export function numberAt(b: Uint8Array, first: number, last: number): number {
+  let i = first;
+  let negative = false;
+  const sign = b[i];
+  if (sign === 45 || sign === 43) {
+    negative = sign === 45;
+    i++;
   }
-  const last = text.charCodeAt(text.length - 1);
-  if (!((last >= 48 && last <= 57) || last === 46)) return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n)) return undefined;
-  if (first === 48 && text.length > 2) {
-    const radix = text.charCodeAt(1) | 32; // lower case
-    if (radix === 120 || radix === 98 || radix === 111) return undefined; // 0x 0b 0o
+  let mantissa = 0;
+  let digits = 0;
+  let fraction = -1; // digits after the point; -1 while there is no point
+  let exact = true;
+  for (; i < last; i++) {
+    const c = b[i] as number;
+    if (c >= 48 && c <= 57) {
+      digits++;
+      if (fraction >= 0) fraction++;
+      if (exact) {
+        mantissa = mantissa * 10 + (c - 48);
+        if (mantissa > Number.MAX_SAFE_INTEGER) exact = false;
+      }
+    } else if (c === 46 && fraction < 0) {
+      fraction = 0;
+    } else if ((c === 101 || c === 69) && digits > 0) {
+      return exponentNumber(b, i + 1, first, last);
+    } else {
+      return Number.NaN;
+    }
   }
-  return n;
+  if (digits === 0) return Number.NaN;
+  lastWasInteger = fraction < 0 && exact;
+  if (!exact || fraction > 22) {
+    const n = Number(ascii(b, first, last));
+    return Number.isFinite(n) ? n : Number.NaN;
+  }
+  const magnitude = fraction > 0 ? mantissa / (POWERS_OF_TEN[fraction] as number) : mantissa;
+  return negative ? -magnitude : magnitude;
 }
 
-/**
- * The value of an optionally signed run of up to 15 digits, read without Number(): ids and
- * counts are common, and this is several times cheaper. Anything else is undefined.
- */
-function smallInteger(text: string): number | undefined {
-  const length = text.length;
-  if (length > 15) return undefined;
-  let i = 0;
-  let sign = 1;
-  const first = text.charCodeAt(0);
-  if (first === 45 || first === 43) {
-    if (length === 1) return undefined;
-    if (first === 45) sign = -1;
-    i = 1;
+/** The rest of numberAt for "1.5e3": the exponent must be an optionally signed integer. */
+function exponentNumber(b: Uint8Array, from: number, first: number, last: number): number {
+  let i = from;
+  const sign = b[i];
+  if (sign === 45 || sign === 43) i++;
+  if (i === last) return Number.NaN;
+  for (; i < last; i++) {
+    const c = b[i] as number;
+    if (c < 48 || c > 57) return Number.NaN;
   }
-  let value = 0;
-  for (; i < length; i++) {
-    const digit = text.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return undefined;
-    value = value * 10 + digit;
-  }
-  return sign * value;
+  lastWasInteger = false;
+  const n = Number(ascii(b, first, last));
+  return Number.isFinite(n) ? n : Number.NaN;
 }
 
-function isIntegerText(text: string, n: number): boolean {
-  return (
-    Number.isSafeInteger(n) &&
-    text.indexOf(".") === -1 &&
-    text.indexOf("e") === -1 &&
-    text.indexOf("E") === -1
-  );
-}
+/** 1e0..1e22, every one exact in a double; parsed from text so no pow() rounding creeps in. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 
-/**
- * A copy of `s` that does not share memory with the chunk it was cut from. V8 may keep a
- * substring as a view of its parent, so holding one value would pin a whole chunk of the file.
- */
-function detached(s: string): string {
-  return s.length < 13 ? s : Buffer.from(s, "utf8").toString("utf8");
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** Bytes known to be ASCII (digits, signs, points) as a string. */
+function ascii(b: Uint8Array, first: number, last: number): string {
+  return Buffer.from(b.buffer, b.byteOffset + first, last - first).toString("latin1");
 }

@@ -1,8 +1,8 @@
 /**
  * @module train/datasets/scan
  * The one pass every dataset's bytes go through, whether they stream in through a request or
- * are read back from a presigned upload: count them against the limit, hash them, decode them
- * as UTF-8, parse the CSV and infer its schema. Push chunks in order, then `finish`; any
+ * are read back from a presigned upload: count them against the limit, hash them, parse the
+ * CSV (which checks it is UTF-8) and infer its schema. Push chunks in order, then `finish`; any
  * problem is thrown as the typed error the client should see.
  */
 import { createHash } from "node:crypto";
@@ -11,7 +11,6 @@ import { MAX_BYTES_SETTING } from "./config.ts";
 import { CsvParser } from "./csv.ts";
 import { DatasetProfiler } from "./profile.ts";
 import type { ColumnSchema } from "./schema.ts";
-import { Utf8Decoder } from "./utf8.ts";
 
 export interface ScanLimits {
   /** Most bytes of CSV text a dataset may have (SKIFF_DATASET_MAX_BYTES). */
@@ -31,7 +30,6 @@ export interface ScanResult {
 export class DatasetScanner {
   readonly #limits: ScanLimits;
   readonly #hash = createHash("sha256");
-  readonly #decoder = new Utf8Decoder();
   readonly #profiler: DatasetProfiler;
   readonly #parser: CsvParser;
   #bytes = 0;
@@ -39,7 +37,7 @@ export class DatasetScanner {
   constructor(limits: ScanLimits) {
     this.#limits = limits;
     this.#profiler = new DatasetProfiler(limits.maxDistinct);
-    this.#parser = new CsvParser(this.#profiler.record);
+    this.#parser = new CsvParser(this.#profiler);
   }
 
   push(chunk: Uint8Array): void {
@@ -54,18 +52,15 @@ export class DatasetScanner {
       throw new PayloadTooLargeError(this.#limits.maxBytes, MAX_BYTES_SETTING);
     }
     this.#hash.update(chunk);
-    this.#parser.push(this.#decoder.decode(chunk, this.#where));
+    this.#parser.push(chunk);
   }
 
   finish(): ScanResult {
     if (this.#bytes === 0) {
       throw new InvalidRequestError("the CSV is empty; its first line must name the columns");
     }
-    this.#parser.push(this.#decoder.end(this.#where));
     this.#parser.end();
     const { rows, columns } = this.#profiler.finish();
     return { rows, bytes: this.#bytes, sha256: this.#hash.digest("hex"), columns };
   }
-
-  readonly #where = () => `in or after line ${this.#parser.line}`;
 }

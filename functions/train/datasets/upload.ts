@@ -2,14 +2,13 @@
  * @module train/datasets/upload
  * A CSV arriving as a stream becomes a new dataset version in one pass: each chunk is scanned
  * (size, hash, parse, schema) on its way into the version's data.csv, which S3 receives as a
- * multipart upload, so memory holds a few parts at most whatever the file's size. Only when the
+ * multipart upload, so memory holds three parts at most whatever the file's size. Only when the
  * last byte has been scanned and stored is dataset.json written. Any failure (bad CSV, too
  * large, client gone, storage down) aborts the upload and releases the version, so nothing of
  * it remains.
  */
-import { Readable } from "node:stream";
 import { layout } from "../../lib/storage/layout.ts";
-import type { ObjectStore } from "../../lib/storage/object-store.ts";
+import { MULTIPART, type ObjectStore } from "../../lib/storage/object-store.ts";
 import { DatasetScanner, type ScanLimits, type ScanResult } from "./scan.ts";
 import type { DatasetRecord } from "./schema.ts";
 import { claimVersion, publishVersion, releaseVersion } from "./versions.ts";
@@ -28,26 +27,31 @@ export async function uploadDataset(
     let scan: ScanResult | undefined;
     // The scan runs inside the stream S3 reads from: an error thrown here reaches the upload
     // before its last part, so the multipart upload is aborted, never completed.
-    async function* scanned(): AsyncGenerator<Buffer> {
+    async function* scanned(): AsyncGenerator<Uint8Array> {
       for await (const chunk of body) {
         scanner.push(chunk);
-        yield Buffer.isBuffer(chunk)
-          ? chunk
-          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        yield chunk;
       }
       scan = scanner.finish();
     }
-    await store.putStream(
-      layout.datasetData(name, version),
-      Readable.from(scanned()),
-      CSV_CONTENT_TYPE,
-    );
+    await store.putChunks(layout.datasetData(name, version), scanned(), CSV_CONTENT_TYPE, {
+      partBytes: partBytesFor(limits.maxBytes),
+      concurrency: 2,
+    });
     if (scan === undefined) throw new Error("the upload finished before the scan did");
     return await publishVersion(store, name, version, scan);
   } catch (error) {
     await releaseQuietly(store, name, version);
     throw error;
   }
+}
+
+/**
+ * Parts as small as S3 allows, so memory holds little (three parts: one filling, two in
+ * flight), yet large enough that the largest dataset fits in S3's 10,000 parts.
+ */
+function partBytesFor(maxBytes: number): number {
+  return Math.max(MULTIPART.minPartBytes, Math.ceil(maxBytes / MULTIPART.maxParts));
 }
 
 /**

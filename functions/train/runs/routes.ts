@@ -31,7 +31,17 @@ export function mountRuns(routes: OpenAPIHono, ctx: RunsContext): void {
       createdAt: new Date().toISOString(),
     };
     await ctx.runs.create(run);
-    await ctx.executor.start(run.id);
+    try {
+      await ctx.executor.start(run.id);
+    } catch (error) {
+      // The run must not stay queued for a job that will never exist.
+      await ctx.runs.update(run.id, {
+        status: "failed",
+        finishedAt: new Date().toISOString(),
+        error: `the run could not be started: ${(error as Error).message}`,
+      });
+      throw error;
+    }
     c.header("Location", `runs/${run.id}`);
     return c.json(run, 202);
   });
