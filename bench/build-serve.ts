@@ -1,100 +1,136 @@
 /**
- * Bundles the serve entry (and the bare Hono baseline, so the two cold starts compare like with
- * like) into dist/ with esbuild: one file to parse instead of hundreds of modules, and no tsx
- * transform at start. onnxruntime-node stays external because it loads a native addon from
- * paths relative to its own package.
+ * The bundles the serve benchmark starts:
  *
- * dist/serve.mjs is a two-line launcher: it turns on Node's compile cache (Node ≥ 22.1; absent
- * on 20) before the bundle is imported, so the bundle itself is what gets cached.
+ * - serve as the image ships it: `toolchain/build.ts` (the project's `npm run build`) bundles
+ *   every entry point into dist/<name>.mjs, and the chart runs `node dist/serve.mjs`;
+ * - dist/bench/serve-compile-cache.mjs, a launcher that turns on Node's compile cache (Node ≥
+ *   22.1, which the image's node:22 has; absent on 20) before importing dist/serve.mjs, so the
+ *   bundle itself is what gets cached;
+ * - dist/bench/bare-hono.mjs, the bare Hono baseline bundled the same way, so the two cold
+ *   starts compare like with like;
+ * - what-if bundles of serve with source rewrites (bench/profile-serve.ts uses them to measure a
+ *   proposed change to functions/ without editing it).
  *
- * Run alone with `npm run build`; bench/serve.ts calls buildServe() itself.
+ * onnxruntime-node stays external everywhere: it loads a native addon relative to its package.
+ * Run alone with `node --import tsx bench/build-serve.ts`; bench/serve.ts calls buildServe().
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import module from "node:module";
+import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { build, type Plugin } from "esbuild";
+import { type BuildOptions, build, type Plugin, stop as stopEsbuild } from "esbuild";
+import { buildImage, EXTERNAL_PACKAGES } from "../toolchain/build.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 /** Packages whose code must be loaded from node_modules as is. */
-export const EXTERNAL = ["onnxruntime-node"];
+export const EXTERNAL = EXTERNAL_PACKAGES;
 
 // CommonJS packages inside an ESM bundle still call require() for Node's built-ins.
-const banner = [
+export const BANNER = [
   'import { createRequire as __skiffCreateRequire } from "node:module";',
   "const require = __skiffCreateRequire(import.meta.url);",
 ].join("\n");
 
+/** Node 22.1 added it; @types/node 20 does not know it. */
+export const compileCacheAvailable =
+  typeof (module as { enableCompileCache?: unknown }).enableCompileCache === "function";
+
 const launcher = `import module from "node:module";
 // Absent before Node 22.1; the bundle then compiles from source on every start.
 module.enableCompileCache?.();
-await import("./serve.bundle.mjs");
+await import("../serve.mjs");
 `;
 
 /**
- * skiff's own modules read files next to their source (product.ts reads package.json through
- * `import.meta.url`); inside the bundle that URL would point into dist/, so each keeps its own.
+ * Source rewrites by repository path, for what-if builds. Empty for every real bundle.
  */
-const sourceUrls: Plugin = {
-  name: "source-import-meta-url",
-  setup(b) {
-    b.onLoad({ filter: /\/functions\/.*\.ts$/ }, async ({ path }) => {
-      const text = await readFile(path, "utf8");
-      return {
-        contents: text.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(path).href)),
-        loader: "ts",
-      };
-    });
-  },
+export type Rewrites = Record<string, (source: string) => string>;
+
+/**
+ * skiff's own modules read files next to their source (product.ts reads package.json through
+ * `import.meta.url`); inside a bench bundle, which may sit deeper than dist/, that URL would
+ * point elsewhere, so each keeps its source's.
+ */
+export function ownSources(rewrites: Rewrites = {}): Plugin {
+  return {
+    name: "skiff-sources",
+    setup(b) {
+      b.onLoad({ filter: /\/functions\/.*\.ts$/ }, async ({ path }) => {
+        let text = await readFile(path, "utf8");
+        const rewrite = rewrites[relative(root, path)];
+        if (rewrite) text = rewrite(text);
+        return {
+          contents: text.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(path).href)),
+          loader: "ts",
+        };
+      });
+    },
+  };
+}
+
+const common: BuildOptions = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external: EXTERNAL,
+  banner: { js: BANNER },
+  logLevel: "warning",
+  legalComments: "none",
 };
 
 export interface BuiltServe {
-  /** The serve entry to run with plain `node`. */
+  /** The serve bundle the image runs, to start with plain `node`. */
   serve: string;
+  /** The same behind the compile-cache launcher. */
+  serveCompileCache: string;
   bareHono: string;
   millis: number;
 }
 
-export async function buildServe(outDir = join(root, "dist")): Promise<BuiltServe> {
+export async function buildServe(): Promise<BuiltServe> {
   const started = performance.now();
+  const image = await buildImage(join(root, "dist"));
+  const outDir = join(root, "dist", "bench");
   mkdirSync(outDir, { recursive: true });
-  const common = {
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    external: EXTERNAL,
-    banner: { js: banner },
-    logLevel: "warning",
-    legalComments: "none",
-    plugins: [sourceUrls],
-  } as const;
-  await Promise.all([
-    build({
-      ...common,
-      entryPoints: [join(root, "functions/serve/main.ts")],
-      outfile: join(outDir, "serve.bundle.mjs"),
-    }),
-    build({
-      ...common,
-      entryPoints: [join(root, "bench/bare-hono.ts")],
-      outfile: join(outDir, "bare-hono.mjs"),
-    }),
-  ]);
-  const serve = join(outDir, "serve.mjs");
-  mkdirSync(dirname(serve), { recursive: true });
-  writeFileSync(serve, launcher);
+  const bareHono = join(outDir, "bare-hono.mjs");
+  await build({ ...common, entryPoints: [join(root, "bench/bare-hono.ts")], outfile: bareHono });
+  const serveCompileCache = join(outDir, "serve-compile-cache.mjs");
+  writeFileSync(serveCompileCache, launcher);
+  await doneBuilding();
   return {
-    serve,
-    bareHono: join(outDir, "bare-hono.mjs"),
+    serve: image.files.serve,
+    serveCompileCache,
+    bareHono,
     millis: performance.now() - started,
   };
+}
+
+/**
+ * serve bundled with `rewrites` applied, as dist/bench/<name>/serve.mjs: inside the checkout, so
+ * the bundle finds onnxruntime-node in node_modules. Call doneBuilding() after the last one.
+ */
+export async function buildWhatIf(name: string, rewrites: Rewrites): Promise<string> {
+  const outfile = join(root, "dist", "bench", name, "serve.mjs");
+  await build({
+    ...common,
+    entryPoints: [join(root, "functions/serve/main.ts")],
+    outfile,
+    plugins: [ownSources(rewrites)],
+  });
+  return outfile;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const built = await buildServe();
   process.stdout.write(
-    `built ${built.serve} and ${built.bareHono} in ${Math.round(built.millis)} ms\n`,
+    `built ${relative(process.cwd(), built.serve)}, ${relative(process.cwd(), built.serveCompileCache)} and ${relative(process.cwd(), built.bareHono)} in ${Math.round(built.millis)} ms\n`,
   );
+}
+
+/** Stops esbuild's service process, which would otherwise keep running through measurements. */
+export function doneBuilding(): Promise<void> {
+  return stopEsbuild();
 }

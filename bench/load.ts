@@ -1,8 +1,18 @@
 /**
- * One load run with autocannon, in a process of its own so that the orchestrator can pin it to
- * a core of its own (`taskset -c 1`). Takes a LoadSpec as JSON in argv[2], prints a LoadResult
- * as one JSON line on stdout.
+ * One load run, in a process of its own so that the orchestrator can pin it to a core of its own
+ * (`taskset -c 1`). Takes a LoadSpec as JSON in argv[2], prints a LoadResult as one JSON line.
+ *
+ * Two generators:
+ * - autocannon: closed loop at full speed, or with `overallRate`. autocannon's rate limit is a
+ *   per-connection quota refilled once a second, so each second starts with every connection
+ *   firing back to back until its quota is spent: bursts at full speed, then silence.
+ * - paced: an open loop that sends at evenly spaced instants, whether or not earlier answers
+ *   came back, and times each answer from when it was sent. A request that finds all
+ *   connections busy waits in the client's queue, and that wait counts as latency. Sends go out
+ *   on a 1 ms timer, so a request may leave up to about a millisecond after its slot; timing
+ *   from the slot instead (as wrk2 does) would charge that timer slack to the server.
  */
+import { Agent, request } from "node:http";
 import autocannon from "autocannon";
 
 export interface LoadSpec {
@@ -11,24 +21,50 @@ export interface LoadSpec {
   connections: number;
   warmupSeconds: number;
   seconds: number;
-  /** Requests per second over all connections; absent means as fast as the server answers. */
-  overallRate?: number;
+  generator: "autocannon" | "paced";
+  /** Requests per second over all connections; without it autocannon goes as fast as it can. */
+  rate?: number;
 }
 
 export interface LoadResult {
   requestsPerSecond: number;
-  /** From every 2xx response's own time, in fractional milliseconds. */
+  /** From every 2xx answer's own time, in fractional milliseconds. */
   p50: number;
   p99: number;
-  /** autocannon's own figures: whole milliseconds, and corrected for coordinated omission. */
-  autocannonP50: number;
-  autocannonP99: number;
+  /** autocannon's own p99: whole milliseconds, with its coordinated-omission correction. */
+  autocannonP99: number | undefined;
   responses: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
+  failures: number;
   /** CPU the load generator used, as a share of one core: near 1 means it may be the limit. */
   loaderCpu: number;
+  /** All the CPU this process used from its start, warm-up included, in milliseconds. */
+  processCpuMs: number;
+}
+
+interface Run {
+  times: Float64Array;
+  elapsedMs: number;
+  failures: number;
+  autocannonP99: number | undefined;
+}
+
+/** Answer times in a flat growing buffer: autocannon's histogram has 1 ms resolution. */
+class Times {
+  #data = new Float64Array(1 << 16);
+  #count = 0;
+
+  add(ms: number): void {
+    if (this.#count === this.#data.length) {
+      const grown = new Float64Array(this.#data.length * 2);
+      grown.set(this.#data);
+      this.#data = grown;
+    }
+    this.#data[this.#count++] = ms;
+  }
+
+  sorted(): Float64Array {
+    return this.#data.subarray(0, this.#count).sort();
+  }
 }
 
 function percentile(sorted: Float64Array, q: number): number {
@@ -36,11 +72,8 @@ function percentile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
 }
 
-async function run(spec: LoadSpec, seconds: number, record: boolean) {
-  // Raw times kept in a flat buffer: autocannon's histogram has 1 ms resolution, too coarse for
-  // sub-millisecond answers.
-  let times = new Float64Array(1 << 16);
-  let count = 0;
+async function withAutocannon(spec: LoadSpec, seconds: number): Promise<Run> {
+  const times = new Times();
   const instance = autocannon({
     url: spec.url,
     method: "POST",
@@ -49,40 +82,105 @@ async function run(spec: LoadSpec, seconds: number, record: boolean) {
     connections: spec.connections,
     pipelining: 1,
     duration: seconds,
-    ...(spec.overallRate !== undefined ? { overallRate: spec.overallRate } : {}),
+    ...(spec.rate !== undefined ? { overallRate: spec.rate } : {}),
   });
-  if (record) {
-    instance.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => {
-      if (status < 200 || status > 299) return;
-      if (count === times.length) {
-        const grown = new Float64Array(times.length * 2);
-        grown.set(times);
-        times = grown;
-      }
-      times[count++] = ms;
-    });
-  }
-  const cpu = process.cpuUsage();
+  instance.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => {
+    if (status >= 200 && status <= 299) times.add(ms);
+  });
   const started = performance.now();
   const result = await instance;
-  const elapsedMs = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  return { result, times: times.subarray(0, count).sort(), elapsedMs, used };
+  return {
+    times: times.sorted(),
+    elapsedMs: performance.now() - started,
+    failures: result.non2xx + result.errors + result.timeouts,
+    autocannonP99: result.latency.p99,
+  };
+}
+
+function paced(spec: LoadSpec, seconds: number): Promise<Run> {
+  const rate = spec.rate;
+  if (rate === undefined) throw new Error("the paced generator needs a rate");
+  const url = new URL(spec.url);
+  const body = Buffer.from(spec.body);
+  const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
+  const times = new Times();
+  const interval = 1000 / rate;
+  let failures = 0;
+  let sent = 0;
+  let open = 0;
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const end = started + seconds * 1000;
+    let last = started;
+    let ticking = true;
+    const finish = () => {
+      agent.destroy();
+      resolve({
+        times: times.sorted(),
+        elapsedMs: last - started,
+        failures,
+        autocannonP99: undefined,
+      });
+    };
+    const settle = () => {
+      if (--open === 0 && !ticking) finish();
+    };
+    const fire = () => {
+      const sentAt = performance.now();
+      open++;
+      const req = request(
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: "POST",
+          headers: { "content-type": "application/json", "content-length": body.length },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => {
+            last = performance.now();
+            const ok = (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) <= 299;
+            if (ok) times.add(last - sentAt);
+            else failures++;
+            settle();
+          });
+        },
+      );
+      req.on("error", () => {
+        failures++;
+        settle();
+      });
+      req.end(body);
+    };
+    const tick = () => {
+      const now = Math.min(performance.now(), end);
+      for (; started + sent * interval <= now; sent++) fire();
+      if (now < end) setTimeout(tick, 1);
+      else {
+        ticking = false;
+        if (open === 0) finish();
+      }
+    };
+    tick();
+  });
 }
 
 const spec = JSON.parse(process.argv[2] ?? "") as LoadSpec;
-if (spec.warmupSeconds > 0) await run(spec, spec.warmupSeconds, false);
-const { result, times, elapsedMs, used } = await run(spec, spec.seconds, true);
+const run = spec.generator === "paced" ? paced : withAutocannon;
+if (spec.warmupSeconds > 0) await run(spec, spec.warmupSeconds);
+const cpu = process.cpuUsage();
+const { times, elapsedMs, failures, autocannonP99 } = await run(spec, spec.seconds);
+const used = process.cpuUsage(cpu);
 const answer: LoadResult = {
   requestsPerSecond: times.length / (elapsedMs / 1000),
   p50: percentile(times, 0.5),
   p99: percentile(times, 0.99),
-  autocannonP50: result.latency.p50,
-  autocannonP99: result.latency.p99,
+  autocannonP99,
   responses: times.length,
-  non2xx: result.non2xx,
-  errors: result.errors,
-  timeouts: result.timeouts,
+  failures,
   loaderCpu: (used.user + used.system) / 1000 / elapsedMs,
+  processCpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
 };
 process.stdout.write(`${JSON.stringify(answer)}\n`);

@@ -1,0 +1,334 @@
+/**
+ * What the benchmarks share: pinned server processes, load runs on the other core, the requests
+ * serve is measured with, CPU accounting and the report tables.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "../minio/launcher.ts";
+import type { Fixture } from "./fixture.ts";
+import type { LoadResult, LoadSpec } from "./load.ts";
+import { baseEnv, type Pinned, spawnPinned, stopAllChildren, track } from "./processes.ts";
+
+export const root = fileURLToPath(new URL("..", import.meta.url));
+export const SERVER_CORE = 0;
+export const LOAD_CORE = 1;
+export const CONNECTIONS = 32;
+export const BATCH = 64;
+
+export const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+/**
+ * Pins this process, every thread of it (-a), to the load core; MinIO and the load runs started
+ * from here inherit it, and the server under test gets the other core to itself.
+ */
+export function pinSelfToLoadCore(): void {
+  execFileSync("taskset", ["-a", "-p", "-c", String(LOAD_CORE), String(process.pid)], {
+    stdio: "ignore",
+  });
+}
+
+/**
+ * Stops what the benchmark started when the orchestrator itself is told to stop: Ctrl-C reaches
+ * the whole process group anyway, but a `kill` of the orchestrator alone would leave MinIO and
+ * the servers running.
+ */
+export function cleanUpOnSignal(close: () => Promise<void>): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopAllChildren();
+    void close().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+export function startBare(entry: string[], port: number, env: Record<string, string> = {}): Pinned {
+  return spawnPinned({
+    core: SERVER_CORE,
+    args: entry,
+    env: { ...baseEnv(), ...env, PORT: String(port) },
+    cwd: root,
+  });
+}
+
+export interface ServeProcess {
+  pinned: Pinned;
+  port: number;
+  adminPort: number;
+}
+
+export async function startServe(
+  fixture: Fixture,
+  entry: string[],
+  stdout: number | "ignore" | "pipe",
+  extraEnv: Record<string, string> = {},
+  nodeOptions: string[] = [],
+): Promise<ServeProcess> {
+  const port = await freePort();
+  const adminPort = await freePort();
+  const pinned = spawnPinned({
+    core: SERVER_CORE,
+    args: [...nodeOptions, ...entry],
+    env: {
+      ...baseEnv(),
+      ...fixture.storage,
+      PRELOAD_MODELS: "iris",
+      PORT: String(port),
+      SKIFF_ADMIN_PORT: String(adminPort),
+      ...extraEnv,
+    },
+    stdout,
+    cwd: root,
+  });
+  return { pinned, port, adminPort };
+}
+
+export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      "taskset",
+      [
+        "-c",
+        String(LOAD_CORE),
+        process.execPath,
+        "--import",
+        "tsx",
+        join(root, "bench/load.ts"),
+        JSON.stringify(spec),
+      ],
+      { cwd: root, env: baseEnv(), stdio: ["ignore", "pipe", "pipe"] },
+    );
+    track(child);
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      const line = out.trim().split("\n").at(-1);
+      if (code !== 0 || !line) return reject(new Error(`load run failed (${code}):\n${err}`));
+      const result = JSON.parse(line) as LoadResult;
+      if (result.failures > 0) {
+        return reject(new Error(`${spec.url}: ${result.failures} requests failed under load`));
+      }
+      resolve(result);
+    });
+  });
+}
+
+/** Clock ticks (1/100 s) all cores together spent busy (anything but idle and iowait; steal counts). */
+function machineTicks(): { busy: number; total: number } {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total };
+}
+
+/** Clock ticks the process has run, all its threads together; 0 once it is gone. */
+export function processTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of stat(5).
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Clock ticks the process's children took that have exited and been waited for (cutime and
+ * cstime of stat(5)): the CPU of a short-lived child, such as a training job the train
+ * function spawned, once it is gone.
+ */
+export function reapedChildTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[13]) + Number(fields[14]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Watches how much CPU processes outside this benchmark take while it measures: the machine is
+ * shared, and a busy neighbour would otherwise pass for a slow server. `ownPids` are the
+ * benchmark's long-lived processes besides this one (the server, MinIO); a short-lived one that
+ * ends inside the window reports its own CPU to stop().
+ */
+export function watchNeighbours(ownPids: number[]): { stop(ownTicks?: number): number } {
+  const pids = [process.pid, ...ownPids];
+  const own = () => pids.reduce((sum, pid) => sum + processTicks(pid), 0);
+  const machine0 = machineTicks();
+  const own0 = own();
+  return {
+    /** Others' CPU as a share of one core over the window. */
+    stop(ownTicks = 0) {
+      const machine1 = machineTicks();
+      const busy = machine1.busy - machine0.busy - (own() - own0) - ownTicks;
+      const perCore = (machine1.total - machine0.total) / (availableCores || 1);
+      return Math.max(0, busy) / (perCore || 1);
+    },
+  };
+}
+
+/** Cores the machine has, whatever this process is pinned to. */
+const availableCores = cpus().length;
+
+/** How long, over the whole command, measurements may wait for the machine to calm down. */
+let quietBudgetMs = 180_000;
+
+/**
+ * Waits, half a second at a time, until half a second passes in which other processes took at
+ * most QUIET_SHARE of a core, or the command's waiting budget is spent. Returns whether it is.
+ */
+export async function awaitQuiet(ownPids: number[]): Promise<boolean> {
+  let announced = false;
+  while (quietBudgetMs > 0) {
+    const watch = watchNeighbours(ownPids);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const foreign = watch.stop();
+    if (foreign <= QUIET_SHARE) return true;
+    quietBudgetMs -= 500;
+    if (!announced) {
+      log(`other processes are taking ${Math.round(foreign * 100)}% of a core; waiting for quiet`);
+      announced = true;
+    }
+  }
+  return false;
+}
+
+export interface Measured extends LoadResult {
+  /** CPU that processes outside the benchmark took during the run, as a share of one core. */
+  foreignCpu: number;
+  tries: number;
+}
+
+/** Above this much CPU taken by others (share of one core) a measurement is repeated. */
+export const QUIET_SHARE = 0.05;
+
+/**
+ * A load run, repeated (up to `tries` times) while other processes on this machine took more
+ * than QUIET_SHARE of a core; the cleanest run is kept.
+ */
+export async function measure(spec: LoadSpec, ownPids: number[], tries = 3): Promise<Measured> {
+  let best: Measured | undefined;
+  for (let attempt = 1; attempt <= tries; attempt++) {
+    await awaitQuiet(ownPids);
+    const watch = watchNeighbours(ownPids);
+    const result = await runLoad(spec);
+    const foreign = watch.stop(result.processCpuMs / 10);
+    if (!best || foreign < best.foreignCpu)
+      best = { ...result, foreignCpu: foreign, tries: attempt };
+    if (foreign <= QUIET_SHARE) break;
+    log(`other processes took ${Math.round(foreign * 100)}% of a core meanwhile; run again`);
+  }
+  return best as Measured;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+export interface Case {
+  label: string;
+  path: string;
+  body: string;
+  rows: number;
+  /** Checks one answer before the load, so the figures are for correct answers. */
+  check: (answer: unknown) => boolean;
+  target?: { share: number };
+}
+
+export function cases(fixture: Fixture, inputName: string): Case[] {
+  const named = (row: number[]) =>
+    Object.fromEntries(fixture.irisFeatures.map((f, i) => [f, row[i] as number]));
+  const rows = Array.from({ length: BATCH }, (_, i) => {
+    return fixture.irisRows[i % fixture.irisRows.length] as number[];
+  });
+  const one = fixture.irisRows[0] as number[];
+  const v2 = (batch: number[][]) =>
+    JSON.stringify({
+      inputs: [{ name: inputName, shape: [batch.length, 4], datatype: "FP32", data: batch.flat() }],
+    });
+  const v2Rows = (n: number) => (a: unknown) => {
+    const outputs = (a as { outputs?: Array<{ shape: number[] }> }).outputs ?? [];
+    return outputs.length > 0 && outputs.every((o) => o.shape[0] === n);
+  };
+  return [
+    {
+      label: "named predict, 1 row",
+      path: "/models/iris/predict",
+      body: JSON.stringify(named(one)),
+      rows: 1,
+      check: (a) => typeof (a as { label?: unknown }).label === "string",
+      target: { share: 0.65 },
+    },
+    {
+      label: "v2 infer, 1 row",
+      path: "/v2/models/iris/infer",
+      body: v2([one]),
+      rows: 1,
+      check: v2Rows(1),
+      target: { share: 0.6 },
+    },
+    {
+      label: `v2 infer, ${BATCH} rows`,
+      path: "/v2/models/iris/infer",
+      body: v2(rows),
+      rows: BATCH,
+      check: v2Rows(BATCH),
+    },
+    {
+      label: `named predict, ${BATCH} rows`,
+      path: "/models/iris/predict",
+      body: JSON.stringify({ instances: rows.map(named) }),
+      rows: BATCH,
+      check: (a) => (a as { predictions?: unknown[] }).predictions?.length === BATCH,
+    },
+  ];
+}
+
+/** A load run at the bench's fixed concurrency; `extra` overrides. */
+export function loadSpec(
+  url: string,
+  body: string,
+  timing: { warmupSeconds: number; seconds: number },
+  extra: Partial<LoadSpec> = {},
+): LoadSpec {
+  return {
+    url,
+    body,
+    connections: CONNECTIONS,
+    ...timing,
+    generator: "autocannon",
+    ...extra,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports
+
+export const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : "–";
+
+export const verdict = (ok: boolean) => (ok ? "**pass**" : "**MISS**");
+
+/** A markdown table with its columns padded, readable as printed and as rendered. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
