@@ -90,7 +90,11 @@ export function resolveLayout(
 const TRUE = new Set(["true", "t", "yes", "y", "1"]);
 const FALSE = new Set(["false", "f", "no", "n", "0"]);
 
-/** One row's values: numeric features (NaN when missing), categories ("" when missing), target. */
+/**
+ * One row's values: numeric features (NaN when missing), categories ("" when missing), target.
+ * The parser hands out the same object for every row, overwritten by the next parse: a million
+ * rows would otherwise mean a million typed arrays to allocate and collect. Copy what you keep.
+ */
 export interface ParsedRow {
   numeric: Float64Array;
   categorical: string[];
@@ -98,36 +102,59 @@ export interface ParsedRow {
   target: string | number | undefined;
 }
 
-function numberOf(cell: string, type: ColumnType, where: () => string): number {
-  const text = cell.trim();
-  if (text === "") return Number.NaN;
-  if (type === "boolean") {
-    const lower = text.toLowerCase();
-    if (TRUE.has(lower)) return 1;
-    if (FALSE.has(lower)) return 0;
-    throw new TrainingError(`${where()}: "${cell}" is not a boolean`);
-  }
-  const value = Number(text);
-  if (!Number.isFinite(value))
-    throw new TrainingError(`${where()}: "${cell}" is not a finite number`);
-  return value;
+/** Trim's whitespace, which is also what Number() ignores around a number. */
+function isBlank(cell: string): boolean {
+  return cell.trim() === "";
 }
 
-/** Numeric class labels are written canonically, so "1" and "1.0" are one class. */
-function classOf(cell: string, type: ColumnType, where: () => string): string | undefined {
-  if (cell.trim() === "") return undefined;
-  if (type === "number" || type === "integer") return String(numberOf(cell, type, where));
-  return cell;
+/** Where a bad cell is, built only when there is one to report. */
+function cellName(row: number, column: string, target: boolean): string {
+  return `row ${row + 1}, ${target ? "target" : "column"} "${column}"`;
+}
+
+/**
+ * A cell as a number, NaN when empty; undefined when it is not a valid one, for the caller to
+ * report with the row and column (passing those in would cost a closure or a string per cell).
+ */
+function numberOf(cell: string, type: ColumnType): number | undefined {
+  if (type === "boolean") {
+    const text = cell.trim().toLowerCase();
+    if (text === "") return Number.NaN;
+    if (TRUE.has(text)) return 1;
+    if (FALSE.has(text)) return 0;
+    return undefined;
+  }
+  // Number() skips surrounding whitespace itself, so no trim(); but it also reads a blank cell
+  // as 0, hence the check, needed only when the result is 0.
+  const value = Number(cell);
+  if (value === 0 && isBlank(cell)) return Number.NaN;
+  return Number.isFinite(value) ? value : undefined;
+}
+
+function invalid(cell: string, type: ColumnType, where: string): TrainingError {
+  const what = type === "boolean" ? "a boolean" : "a finite number";
+  return new TrainingError(`${where}: "${cell}" is not ${what}`);
 }
 
 export class RowParser {
   readonly #layout: Layout;
+  /** The layout's numeric columns unpacked into arrays, read once per cell. */
+  readonly #indices: Int32Array;
+  readonly #types: ColumnType[];
+  readonly #row: ParsedRow;
 
   constructor(layout: Layout) {
     this.#layout = layout;
+    this.#indices = Int32Array.from(layout.numeric, (c) => c.index);
+    this.#types = layout.numeric.map((c) => c.type);
+    this.#row = {
+      numeric: new Float64Array(layout.numeric.length),
+      categorical: layout.categorical.map(() => ""),
+      target: undefined,
+    };
   }
 
-  /** `row` is the 0-based data row, for messages. */
+  /** `row` is the 0-based data row, for messages. The result is valid until the next call. */
   parse(cells: readonly string[], row: number): ParsedRow {
     const layout = this.#layout;
     if (cells.length < layout.columnCount) {
@@ -135,25 +162,36 @@ export class RowParser {
         `row ${row + 1} has ${cells.length} cells, expected ${layout.columnCount}`,
       );
     }
-    const numeric = new Float64Array(layout.numeric.length);
-    layout.numeric.forEach((column, i) => {
-      numeric[i] = numberOf(
-        cells[column.index] as string,
-        column.type,
-        () => `row ${row + 1}, column "${column.name}"`,
-      );
-    });
-    const categorical = layout.categorical.map((column) => cells[column.index] as string);
-    const { target } = layout;
-    const where = () => `row ${row + 1}, target "${target.name}"`;
-    const cell = cells[target.index] as string;
-    let value: string | number | undefined;
-    if (layout.task === "classification") value = classOf(cell, target.type, where);
-    else {
-      const n = numberOf(cell, target.type, where);
-      value = Number.isNaN(n) ? undefined : n;
+    const out = this.#row;
+    const indices = this.#indices;
+    const types = this.#types;
+    const numeric = out.numeric;
+    for (let i = 0; i < indices.length; i++) {
+      const cell = cells[indices[i] as number] as string;
+      const value = numberOf(cell, types[i] as ColumnType);
+      if (value === undefined) {
+        const column = layout.numeric[i] as NumericColumn;
+        throw invalid(cell, column.type, cellName(row, column.name, false));
+      }
+      numeric[i] = value;
     }
-    return { numeric, categorical, target: value };
+    const categorical = layout.categorical;
+    for (let i = 0; i < categorical.length; i++)
+      out.categorical[i] = cells[(categorical[i] as CategoricalColumn).index] as string;
+    out.target = this.#target(cells[layout.target.index] as string, row);
+    return out;
+  }
+
+  #target(cell: string, row: number): string | number | undefined {
+    const { task, target } = this.#layout;
+    const numericTarget = target.type === "number" || target.type === "integer";
+    // A categorical class is kept as written, but a blank one is no class.
+    if (task === "classification" && !numericTarget) return isBlank(cell) ? undefined : cell;
+    const value = numberOf(cell, target.type);
+    if (value === undefined) throw invalid(cell, target.type, cellName(row, target.name, true));
+    if (Number.isNaN(value)) return undefined;
+    // Numeric class labels are written canonically, so "1" and "1.0" are one class.
+    return task === "classification" ? String(value) : value;
   }
 }
 

@@ -1,11 +1,12 @@
 /**
  * @module train/trainers/in-memory
- * The trainer for datasets that fit in memory: one pass reads and splits the rows, the
- * preprocessing is fitted on the training side, the design matrix is built, and the model is
- * solved exactly: L-BFGS to convergence for logistic regression, the normal equations for
- * linear and ridge regression.
+ * The trainer for datasets that fit in memory: one pass reads and splits the rows, storing each
+ * side's rows where its design matrix will be and fitting the preprocessing on the training side;
+ * the preprocessing is then applied in place, and the model is solved exactly: L-BFGS to
+ * convergence for logistic regression, the normal equations for linear and ridge regression.
  */
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import type { Layout } from "./columns.ts";
 import { Evaluator } from "./evaluate.ts";
 import { minimize } from "./lbfgs.ts";
 import { addLossAndGradient, finishObjective, type LogisticShape } from "./logistic.ts";
@@ -15,79 +16,70 @@ import type { LinearParams, LogisticParams } from "./params.ts";
 import { labelledRows, type PassSettings, type RowSource } from "./passes.ts";
 import { DesignEncoder, PreprocessorFit } from "./preprocessor.ts";
 import type { Progress } from "./progress.ts";
-import { RowStore } from "./row-store.ts";
+import { type Design, Dictionary, RowStore } from "./row-store.ts";
 import { ClassCollector, type Classes, checkClasses, checkRows } from "./targets.ts";
 import type { Trained } from "./trained.ts";
 
-interface Design {
-  encoder: DesignEncoder;
-  x: Float64Array;
-  /** Class index (classification) per row of x. */
-  classes: Int32Array;
-  /** Target value (regression) per row of x. */
-  values: Float64Array;
-  rows: number;
+/**
+ * The classes as the rows arrive: a code per class in order of appearance (what the row stores
+ * keep), how many training rows each has, and every class seen, checked as ClassCollector does.
+ */
+class ClassTally {
+  readonly #dictionary = new Dictionary();
+  readonly #collector: ClassCollector;
+  readonly #trainCounts: number[] = [];
+
+  constructor(layout: Layout) {
+    this.#collector = new ClassCollector(layout);
+  }
+
+  code(name: string, test: boolean): number {
+    const code = this.#dictionary.code(name);
+    if (code === this.#trainCounts.length) {
+      this.#collector.add(name);
+      this.#trainCounts.push(0);
+    }
+    if (!test) this.#trainCounts[code] = (this.#trainCounts[code] as number) + 1;
+    return code;
+  }
+
+  /** Checks the classes; returns them, and each code's index among them. */
+  finish(layout: Layout): { classes: Classes; indexOfCode: Int32Array } {
+    const names = this.#dictionary.values;
+    const counts = new Map(names.map((name, code) => [name, this.#trainCounts[code] as number]));
+    const classes = checkClasses(layout, this.#collector.seen, counts);
+    const indexOfCode = Int32Array.from(names, (name) => classes.index.get(name) as number);
+    return { classes, indexOfCode };
+  }
 }
 
-/** The rows of one side of the split as a design matrix. */
-function designOf(
-  store: RowStore,
-  encoder: DesignEncoder,
-  test: boolean,
-  classes?: Classes,
-): Design {
-  const indices: number[] = [];
-  for (let i = 0; i < store.rows; i++) if (store.isTest(i) === test) indices.push(i);
-  const width = encoder.width;
-  const design: Design = {
-    encoder,
-    x: new Float64Array(indices.length * width),
-    classes: new Int32Array(classes ? indices.length : 0),
-    values: new Float64Array(classes ? 0 : indices.length),
-    rows: indices.length,
-  };
-  indices.forEach((i, r) => {
-    const row = store.row(i);
-    encoder.encode(row, design.x, r * width);
-    if (classes) design.classes[r] = classes.index.get(row.target as string) as number;
-    else design.values[r] = row.target as number;
-  });
-  return design;
-}
-
+/** One pass that splits the rows, fits the preprocessing and stores each side's design rows. */
 async function read(
   settings: PassSettings,
   rows: RowSource,
   progress: Progress,
   maxCategories: number,
 ) {
-  const store = new RowStore(settings.layout);
-  const fit = new PreprocessorFit(settings.layout, maxCategories);
-  const trainCounts = new Map<string, number>();
-  let train = 0;
+  const { layout } = settings;
+  const train = new RowStore(layout.numeric.length, layout.categorical.length);
+  const test = new RowStore(layout.numeric.length, layout.categorical.length);
+  const fit = new PreprocessorFit(layout, maxCategories);
+  const tally = layout.task === "classification" ? new ClassTally(layout) : undefined;
   const stage = progress.stage(0, 0.3, "reading rows");
-  const seen = new ClassCollector(settings.layout);
-  for await (const { row, test } of labelledRows(settings, rows, stage)) {
-    if (typeof row.target === "string") seen.add(row.target);
-    store.add(row, test);
-    if (test) continue;
-    train++;
-    fit.add(row);
-    if (typeof row.target === "string")
-      trainCounts.set(row.target, (trainCounts.get(row.target) ?? 0) + 1);
+  for await (const { row, test: isTest } of labelledRows(settings, rows, stage)) {
+    const target = tally ? tally.code(row.target as string, isTest) : (row.target as number);
+    (isTest ? test : train).add(row, target);
+    if (!isTest) fit.add(row);
   }
-  checkRows(settings.layout, store.rows, train);
-  const classes =
-    settings.layout.task === "classification"
-      ? checkClasses(settings.layout, seen.seen, trainCounts)
-      : undefined;
+  checkRows(layout, train.rows + test.rows, train.rows);
+  const checked = tally?.finish(layout);
   const prep = fit.finish();
   const encoder = new DesignEncoder(prep);
   return {
     prep,
-    classes,
-    train: designOf(store, encoder, false, classes),
-    test: designOf(store, encoder, true, classes),
+    classes: checked?.classes,
+    train: train.design(encoder, checked?.indexOfCode),
+    test: test.design(encoder, checked?.indexOfCode),
   };
 }
 

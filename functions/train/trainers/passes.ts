@@ -12,6 +12,7 @@ import { Splitter } from "./split.ts";
 export type RowSource = () => AsyncIterable<string[]>;
 
 export interface LabelledRow {
+  /** The parser's one row object, overwritten when the loop asks for the next row. */
   row: ParsedRow;
   test: boolean;
   /** 0-based position among the data rows (header excluded), empty-target rows included. */

@@ -45,10 +45,12 @@ export class PreprocessorFit {
       this.#mean[j] = (this.#mean[j] as number) + delta / count;
       this.#m2[j] = (this.#m2[j] as number) + delta * (x - (this.#mean[j] as number));
     }
-    row.categorical.forEach((value, j) => {
-      if (value === "") return;
+    const { categorical } = row;
+    for (let j = 0; j < categorical.length; j++) {
+      const value = categorical[j] as string;
+      if (value === "") continue;
       const set = this.#categories[j] as Set<string>;
-      if (set.has(value)) return;
+      if (set.has(value)) continue;
       set.add(value);
       if (set.size > this.#maxCategories) {
         const name = this.#layout.categorical[j]?.name;
@@ -56,7 +58,7 @@ export class PreprocessorFit {
           `feature "${name}" has more than ${this.#maxCategories} distinct values (maxCategories); leave it out or raise the limit`,
         );
       }
-    });
+    }
   }
 
   finish(): Preprocessing {
@@ -102,16 +104,31 @@ export class DesignEncoder {
   /** Writes `row` into out[offset … offset + width). */
   encode(row: ParsedRow, out: Float64Array, offset = 0): void {
     out.fill(0, offset, offset + this.width);
-    const { numeric } = row;
-    for (let j = 0; j < numeric.length; j++) {
-      const x = numeric[j] as number;
-      // A missing value is imputed with the mean, which standardizes to exactly 0.
-      if (!Number.isNaN(x))
-        out[offset + j] = (x - (this.#means[j] as number)) / (this.#scales[j] as number);
-    }
-    row.categorical.forEach((value, j) => {
-      const column = (this.#columns[j] as Map<string, number>).get(value);
+    this.standardize(row.numeric, 0, out, offset);
+    const { categorical } = row;
+    for (let j = 0; j < categorical.length; j++) {
+      const column = this.oneHotColumn(j, categorical[j] as string);
       if (column !== undefined) out[offset + column] = 1;
-    });
+    }
+  }
+
+  /**
+   * Writes the standardized numeric features of one row, read from values[from …), to
+   * out[offset …). `values` may be `out` itself, at the same place: the in-memory trainer
+   * standardizes its rows in place.
+   */
+  standardize(values: Float64Array, from: number, out: Float64Array, offset: number): void {
+    const means = this.#means;
+    const scales = this.#scales;
+    for (let j = 0; j < means.length; j++) {
+      const x = values[from + j] as number;
+      // A missing value is imputed with the mean, which standardizes to exactly 0.
+      out[offset + j] = Number.isNaN(x) ? 0 : (x - (means[j] as number)) / (scales[j] as number);
+    }
+  }
+
+  /** The design column of categorical feature j's `value`; undefined for a category not fitted. */
+  oneHotColumn(j: number, value: string): number | undefined {
+    return (this.#columns[j] as Map<string, number>).get(value);
   }
 }
