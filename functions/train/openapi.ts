@@ -8,5 +8,9 @@ import { registryRouteDefinitions } from "./registry/definitions.ts";
 import { runRouteDefinitions } from "./runs/definitions.ts";
 
 export function trainOpenApiDocument() {
-  return documentOf("skiff train", [...datasetRouteDefinitions, ...runRouteDefinitions, ...registryRouteDefinitions]);
+  return documentOf("skiff train", [
+    ...datasetRouteDefinitions,
+    ...runRouteDefinitions,
+    ...registryRouteDefinitions,
+  ]);
 }

@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -36,8 +35,13 @@ async function json(res: Response): Promise<Record<string, unknown>> {
 }
 
 /** Reads the run's server-sent events until the `end` event; returns every event seen. */
-async function watch(runId: string): Promise<Array<{ event: string; data: Record<string, unknown> }>> {
-  const res = await fetch(`${base}/train/runs/${runId}/events`, { headers: auth, signal: AbortSignal.timeout(60_000) });
+async function watch(
+  runId: string,
+): Promise<Array<{ event: string; data: Record<string, unknown> }>> {
+  const res = await fetch(`${base}/train/runs/${runId}/events`, {
+    headers: auth,
+    signal: AbortSignal.timeout(60_000),
+  });
   expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
   const events: Array<{ event: string; data: Record<string, unknown> }> = [];
   const decoder = new TextDecoder();
@@ -60,10 +64,16 @@ async function watch(runId: string): Promise<Array<{ event: string; data: Record
 
 describe("upload a dataset, train, call the model (local platform)", () => {
   it("refuses train requests without the token", async () => {
-    const res = await fetch(`${base}/train/runs`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const res = await fetch(`${base}/train/runs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
-    expect(await json(res)).toEqual({ error: { code: "unauthorized", message: "a valid bearer token is required" } });
+    expect(await json(res)).toEqual({
+      error: { code: "unauthorized", message: "a valid bearer token is required" },
+    });
   });
 
   it("walks the seed's flow: upload iris, train, watch, predict, promote", async () => {
@@ -82,7 +92,9 @@ describe("upload a dataset, train, call the model (local platform)", () => {
       body: JSON.stringify({ dataset: "iris", model: "iris", target: "colour" }),
     });
     expect(refused.status).toBe(400);
-    expect(((await json(refused)).error as { message: string }).message).toMatch(/has no column "colour"/);
+    expect(((await json(refused)).error as { message: string }).message).toMatch(
+      /has no column "colour"/,
+    );
     const missing = await fetch(`${base}/train/runs`, {
       method: "POST",
       headers: { ...auth, "content-type": "application/json" },
@@ -97,23 +109,42 @@ describe("upload a dataset, train, call the model (local platform)", () => {
     });
     expect(started.status).toBe(202);
     const run = await json(started);
-    expect(run).toMatchObject({ status: "queued", task: "classification", algorithm: "logistic_regression", datasetVersion: "1" });
+    expect(run).toMatchObject({
+      status: "queued",
+      task: "classification",
+      algorithm: "logistic_regression",
+      datasetVersion: "1",
+    });
 
     const events = await watch(run.id as string);
-    const last = events.at(-1)?.data as { status: string; modelVersion: string; metrics: Record<string, number>; error?: string };
+    const last = events.at(-1)?.data as {
+      status: string;
+      modelVersion: string;
+      metrics: Record<string, number>;
+      error?: string;
+    };
     expect(last.error).toBeUndefined();
     expect(last.status).toBe("succeeded");
     expect(last.modelVersion).toBe("1");
     expect(last.metrics.accuracy).toBeGreaterThan(0.85);
-    expect(events.some((e) => e.data.status === "running" || e.data.status === "queued")).toBe(true);
+    expect(events.some((e) => e.data.status === "running" || e.data.status === "queued")).toBe(
+      true,
+    );
 
-    const listed = await json(await fetch(`${base}/train/runs?model=iris&status=succeeded`, { headers: auth }));
+    const listed = await json(
+      await fetch(`${base}/train/runs?model=iris&status=succeeded`, { headers: auth }),
+    );
     expect((listed.runs as Array<{ id: string }>).map((r) => r.id)).toEqual([run.id]);
 
     const predict = await fetch(`${base}/serve/models/iris/predict`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }),
+      body: JSON.stringify({
+        sepal_length: 5.1,
+        sepal_width: 3.5,
+        petal_length: 1.4,
+        petal_width: 0.2,
+      }),
     });
     expect(predict.status).toBe(200);
     expect(await json(predict)).toMatchObject({ model: "iris", version: "1", label: "setosa" });
@@ -125,6 +156,8 @@ describe("upload a dataset, train, call the model (local platform)", () => {
     });
     expect(await json(promote)).toEqual({ model: "iris", aliases: { production: "1" } });
     const catalogue = await json(await fetch(`${base}/info/models`));
-    expect(catalogue.models).toEqual([expect.objectContaining({ name: "iris", aliases: { production: "1" } })]);
+    expect(catalogue.models).toEqual([
+      expect.objectContaining({ name: "iris", aliases: { production: "1" } }),
+    ]);
   });
 });

@@ -207,7 +207,9 @@ describe("Open Inference Protocol: bad input is a 400 with the reason, in the pr
       body: "{}",
     });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: string }).error).toMatch(/^the binary tensor data extension is not supported/);
+    expect(((await res.json()) as { error: string }).error).toMatch(
+      /^the binary tensor data extension is not supported/,
+    );
   });
 
   it("answers 404 for an unknown model or version, everywhere", async () => {

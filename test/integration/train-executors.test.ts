@@ -13,7 +13,10 @@ const spec = {
   serviceAccountName: "skiff-train-job",
   secretName: "skiff-s3",
   env: { SKIFF_S3_ENDPOINT: "http://minio:9000", SKIFF_S3_BUCKET: "skiff" },
-  secretEnv: { SKIFF_S3_ACCESS_KEY_ID: "accessKeyId", SKIFF_S3_SECRET_ACCESS_KEY: "secretAccessKey" },
+  secretEnv: {
+    SKIFF_S3_ACCESS_KEY_ID: "accessKeyId",
+    SKIFF_S3_SECRET_ACCESS_KEY: "secretAccessKey",
+  },
   resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "1", memory: "2Gi" } },
   backoffLimit: 0,
   ttlSecondsAfterFinished: 3600,
@@ -30,9 +33,16 @@ describe("the Kubernetes Job for a run", () => {
     expect(job.spec.template.spec.automountServiceAccountToken).toBe(false);
     expect(job.spec.template.spec.restartPolicy).toBe("Never");
     const secret = container?.env.find((e) => e.name === "SKIFF_S3_SECRET_ACCESS_KEY");
-    expect(secret).toEqual({ name: "SKIFF_S3_SECRET_ACCESS_KEY", valueFrom: { secretKeyRef: { name: "skiff-s3", key: "secretAccessKey" } } });
+    expect(secret).toEqual({
+      name: "SKIFF_S3_SECRET_ACCESS_KEY",
+      valueFrom: { secretKeyRef: { name: "skiff-s3", key: "secretAccessKey" } },
+    });
     expect(JSON.stringify(job)).not.toMatch(/"value":"[^"]*secret/i);
-    expect(container?.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(container?.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    });
   });
 
   it("is created through the API server (no cluster exists here: a local server records the request)", async () => {
@@ -43,7 +53,12 @@ describe("the Kubernetes Job for a run", () => {
         text += c.toString();
       });
       req.on("end", () => {
-        requests.push({ method: req.method, url: req.url, auth: req.headers.authorization, body: JSON.parse(text || "{}") });
+        requests.push({
+          method: req.method,
+          url: req.url,
+          auth: req.headers.authorization,
+          body: JSON.parse(text || "{}"),
+        });
         res.writeHead(201, { "content-type": "application/json" }).end(text);
       });
     });
@@ -58,13 +73,21 @@ describe("the Kubernetes Job for a run", () => {
       currentContext: "local",
     });
     try {
-      const executor = new KubernetesExecutor({ spec, logger: capturedLogger("train").logger, kubeConfig });
+      const executor = new KubernetesExecutor({
+        spec,
+        logger: capturedLogger("train").logger,
+        kubeConfig,
+      });
       await executor.start("run-xyz");
     } finally {
       server.close();
     }
     expect(requests).toHaveLength(1);
-    expect(requests[0]).toMatchObject({ method: "POST", url: "/apis/batch/v1/namespaces/ml/jobs", auth: "Bearer sa-token" });
+    expect(requests[0]).toMatchObject({
+      method: "POST",
+      url: "/apis/batch/v1/namespaces/ml/jobs",
+      auth: "Bearer sa-token",
+    });
     expect(requests[0]?.body).toEqual(buildJobSpec({ ...spec, runId: "run-xyz" }));
   });
 });

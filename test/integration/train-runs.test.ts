@@ -38,10 +38,16 @@ async function queuedRun(request: Record<string, unknown>): Promise<RunRecord> {
 }
 
 function jobEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(testStorageEnv(store.bucket)).map(([k, v]) => [k, String(v)]));
+  return Object.fromEntries(
+    Object.entries(testStorageEnv(store.bucket)).map(([k, v]) => [k, String(v)]),
+  );
 }
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 60_000): Promise<T> {
+async function until<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  ms = 60_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await read();
@@ -53,31 +59,82 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, ms 
 beforeAll(async () => {
   store = await freshStore();
   runs = new RunStore(store);
-  await uploadDataset(store, "toy", csv(["x,y,label", "1,2,a", "2,1,b", "3,3,a", "4,1,b", "5,2,a", "6,6,b", "7,1,a", "8,8,b", "9,2,a", "10,5,b"]), limits);
+  await uploadDataset(
+    store,
+    "toy",
+    csv([
+      "x,y,label",
+      "1,2,a",
+      "2,1,b",
+      "3,3,a",
+      "4,1,b",
+      "5,2,a",
+      "6,6,b",
+      "7,1,a",
+      "8,8,b",
+      "9,2,a",
+      "10,5,b",
+    ]),
+    limits,
+  );
   await uploadDataset(store, "mono", csv(["x,label", "1,a", "2,a", "3,a"]), limits);
 });
 
 describe("planning a run refuses what cannot succeed", () => {
   it.each([
     [{ dataset: "nope", model: "m", target: "label" }, "dataset nope does not exist"],
-    [{ dataset: "toy", model: "m", target: "colour" }, 'dataset toy version 1 has no column "colour" (columns: x, y, label)'],
-    [{ dataset: "toy", model: "m", target: "label", features: ["x", "z"] }, 'dataset toy version 1 has no column "z" (columns: x, y, label)'],
-    [{ dataset: "toy", model: "m", target: "label", features: ["label"] }, 'the target "label" cannot also be a feature'],
-    [{ dataset: "mono", model: "m", target: "label" }, 'target "label" has only one class (a); classification needs at least two'],
-    [{ dataset: "toy", model: "m", target: "label", task: "regression" }, 'target "label" is categorical; regression needs a numeric target'],
-    [{ dataset: "toy", model: "m", target: "x", algorithm: "logistic_regression" }, "algorithm logistic_regression does not do regression"],
-    [{ dataset: "toy", model: "m", target: "label", params: { depth: 3 } }, /^params: unknown parameter "depth"/],
-    [{ dataset: "toy", model: "m", target: "label", datasetVersion: "9" }, /dataset toy has no version 9|does not exist/],
+    [
+      { dataset: "toy", model: "m", target: "colour" },
+      'dataset toy version 1 has no column "colour" (columns: x, y, label)',
+    ],
+    [
+      { dataset: "toy", model: "m", target: "label", features: ["x", "z"] },
+      'dataset toy version 1 has no column "z" (columns: x, y, label)',
+    ],
+    [
+      { dataset: "toy", model: "m", target: "label", features: ["label"] },
+      'the target "label" cannot also be a feature',
+    ],
+    [
+      { dataset: "mono", model: "m", target: "label" },
+      'target "label" has only one class (a); classification needs at least two',
+    ],
+    [
+      { dataset: "toy", model: "m", target: "label", task: "regression" },
+      'target "label" is categorical; regression needs a numeric target',
+    ],
+    [
+      { dataset: "toy", model: "m", target: "x", algorithm: "logistic_regression" },
+      "algorithm logistic_regression does not do regression",
+    ],
+    [
+      { dataset: "toy", model: "m", target: "label", params: { depth: 3 } },
+      /^params: unknown parameter "depth"/,
+    ],
+    [
+      { dataset: "toy", model: "m", target: "label", datasetVersion: "9" },
+      /dataset toy has no version 9|does not exist/,
+    ],
   ])("%j", async (request, message) => {
-    const failure = await planRun(store, runRequestSchema.parse(request)).catch((e: unknown) => e as Error);
+    const failure = await planRun(store, runRequestSchema.parse(request)).catch(
+      (e: unknown) => e as Error,
+    );
     expect(failure).toBeInstanceOf(Error);
     if (typeof message === "string") expect((failure as Error).message).toBe(message);
     else expect((failure as Error).message).toMatch(message);
   });
 
   it("infers the task from the target and defaults the features", async () => {
-    const plan = await planRun(store, runRequestSchema.parse({ dataset: "toy", model: "m", target: "x" }));
-    expect(plan).toMatchObject({ task: "regression", algorithm: "linear_regression", features: ["y", "label"], datasetVersion: "1" });
+    const plan = await planRun(
+      store,
+      runRequestSchema.parse({ dataset: "toy", model: "m", target: "x" }),
+    );
+    expect(plan).toMatchObject({
+      task: "regression",
+      algorithm: "linear_regression",
+      features: ["y", "label"],
+      datasetVersion: "1",
+    });
   });
 });
 
@@ -88,7 +145,11 @@ describe("running a run", () => {
     const bytes = await store.getBytes(layout.datasetData("toy", "1"));
     await store.delete(layout.datasetData("toy", "1"));
     try {
-      const result = await run(process.execPath, ["--import", "tsx", "functions/train/runs/job-main.ts", record.id], { env: { ...process.env, ...jobEnv() } });
+      const result = await run(
+        process.execPath,
+        ["--import", "tsx", "functions/train/runs/job-main.ts", record.id],
+        { env: { ...process.env, ...jobEnv() } },
+      );
       expect(result.stdout).toContain('"status":"failed"');
     } finally {
       await store.putBytes(layout.datasetData("toy", "1"), bytes as Uint8Array, "text/csv");
@@ -101,30 +162,58 @@ describe("running a run", () => {
 
   it("marks a run failed at once when its worker process dies", async () => {
     const record = await queuedRun({ dataset: "toy", model: "killed", target: "label" });
-    const executor = new InlineExecutor({ runs, logger: capturedLogger("train").logger, concurrency: 1, env: jobEnv() });
+    const executor = new InlineExecutor({
+      runs,
+      logger: capturedLogger("train").logger,
+      concurrency: 1,
+      env: jobEnv(),
+    });
     await executor.start(record.id);
-    await until(() => runs.get(record.id), (r) => r.status === "running", 30_000);
+    await until(
+      () => runs.get(record.id),
+      (r) => r.status === "running",
+      30_000,
+    );
     await executor.close(); // SIGTERM to the job: it dies mid-run
-    const dead = await until(() => runs.get(record.id), (r) => r.status === "failed", 10_000);
+    const dead = await until(
+      () => runs.get(record.id),
+      (r) => r.status === "failed",
+      10_000,
+    );
     if (dead.status !== "failed") {
       // The job was quick enough to finish first; then it must have succeeded.
       expect(dead.status).toBe("succeeded");
       return;
     }
-    expect(dead.error).toMatch(/^the training process exited (on SIGTERM|with code \d+) before finishing$/);
+    expect(dead.error).toMatch(
+      /^the training process exited (on SIGTERM|with code \d+) before finishing$/,
+    );
   });
 
   it("fails a run whose heartbeat stopped, and one that was never started", async () => {
     const now = Date.now();
     const stale = await queuedRun({ dataset: "toy", model: "stale", target: "label" });
-    await runs.update(stale.id, { status: "running", heartbeatAt: new Date(now - 120_000).toISOString() });
+    await runs.update(stale.id, {
+      status: "running",
+      heartbeatAt: new Date(now - 120_000).toISOString(),
+    });
     const fresh = await queuedRun({ dataset: "toy", model: "fresh", target: "label" });
-    await runs.update(fresh.id, { status: "running", heartbeatAt: new Date(now - 1000).toISOString() });
+    await runs.update(fresh.id, {
+      status: "running",
+      heartbeatAt: new Date(now - 1000).toISOString(),
+    });
     const forgotten = await queuedRun({ dataset: "toy", model: "forgotten", target: "label" });
     await runs.update(forgotten.id, { createdAt: new Date(now - 7_200_000).toISOString() });
-    const failed = await failStaleRuns(runs, { leaseMs: 60_000, queueTimeoutMs: 3_600_000 }, capturedLogger("train").logger, now);
+    const failed = await failStaleRuns(
+      runs,
+      { leaseMs: 60_000, queueTimeoutMs: 3_600_000 },
+      capturedLogger("train").logger,
+      now,
+    );
     expect(failed.sort()).toEqual([stale.id, forgotten.id].sort());
-    expect((await runs.get(stale.id)).error).toBe("the worker stopped reporting (no heartbeat for 120 s); it probably died");
+    expect((await runs.get(stale.id)).error).toBe(
+      "the worker stopped reporting (no heartbeat for 120 s); it probably died",
+    );
     expect((await runs.get(fresh.id)).status).toBe("running");
   });
 
@@ -152,11 +241,20 @@ describe("running a run", () => {
     }
     const dataset = await uploadDataset(store, "big", generate(), limits);
     expect(dataset.bytes).toBeGreaterThan(50_000_000);
-    const record = await queuedRun({ dataset: "big", model: "big", target: "label", params: { streaming: true, epochs: 2, batchSize: 512 } });
-    await run(process.execPath, ["--max-old-space-size=48", "--import", "tsx", "functions/train/runs/job-main.ts", record.id], {
-      env: { ...process.env, ...jobEnv() },
-      maxBuffer: 16 * 1024 * 1024,
+    const record = await queuedRun({
+      dataset: "big",
+      model: "big",
+      target: "label",
+      params: { streaming: true, epochs: 2, batchSize: 512 },
     });
+    await run(
+      process.execPath,
+      ["--max-old-space-size=48", "--import", "tsx", "functions/train/runs/job-main.ts", record.id],
+      {
+        env: { ...process.env, ...jobEnv() },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     const done = await runs.get(record.id);
     expect(done.error).toBeUndefined();
     expect(done.status).toBe("succeeded");

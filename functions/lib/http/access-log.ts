@@ -30,9 +30,11 @@ export function accessLog(logger: Logger): MiddlewareHandler {
     const failure = c.get("failure");
     // Only a server fault is an error; "not ready yet" (503) or a timeout is a warning, and a
     // client's mistake is ordinary traffic.
-    if (status >= 500 && status !== 503 && status !== 504) logger.error({ ...line, err: failure }, "request failed");
+    if (status >= 500 && status !== 503 && status !== 504)
+      logger.error({ ...line, err: failure }, "request failed");
     else if (status >= 500) logger.warn({ ...line, error: failure?.message }, "request not served");
-    else if (failure !== undefined) logger.info({ ...line, error: failure.message }, "request refused");
+    else if (failure !== undefined)
+      logger.info({ ...line, error: failure.message }, "request refused");
     else logger.info(line, "request");
   };
 }

@@ -89,4 +89,9 @@ export const deleteVersionRoute = createRoute({
   },
 });
 
-export const registryRouteDefinitions = [setAliasRoute, deleteAliasRoute, uploadModelRoute, deleteVersionRoute];
+export const registryRouteDefinitions = [
+  setAliasRoute,
+  deleteAliasRoute,
+  uploadModelRoute,
+  deleteVersionRoute,
+];
