@@ -66,7 +66,7 @@ describe("local platform, routed like the Ingress", () => {
         models: [];
       };
       expect(body.name).toBe("skiff");
-      expect(body.services.map((s) => s.name)).toEqual(["info", "serve"]);
+      expect(body.services.map((s) => s.name)).toEqual(["info", "serve", "train"]);
       expect(body.services[0]?.urls).toContain(`http://${INFO}/`);
       expect(body.models).toEqual([]);
     }
@@ -83,7 +83,7 @@ describe("local platform, routed like the Ingress", () => {
       ["/", "unknown.example"],
       ["/info", "unknown.example"],
       ["/nope", API],
-      ["/train/runs", API],
+      ["/trainer", API],
       ["/infox", API],
     ] as const) {
       const res = await get(path, { host });
