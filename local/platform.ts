@@ -97,7 +97,12 @@ export async function startPlatform(
     });
     const token = env.SKIFF_API_TOKEN ?? randomBytes(24).toString("base64url");
     // Locally runs always execute as child processes: there is no cluster to create Jobs in.
-    const trainConfig: TrainEnv = { ...env, ...storage, SKIFF_API_TOKEN: token, SKIFF_RUN_EXECUTOR: "inline" };
+    const trainConfig: TrainEnv = {
+      ...env,
+      ...storage,
+      SKIFF_API_TOKEN: token,
+      SKIFF_RUN_EXECUTOR: "inline",
+    };
     const trainDeps = { metrics, readiness, logger: loggerOf("train") };
     const trainParts = setUpTrain(trainConfig, store, trainDeps);
     const train = createTrainApp({

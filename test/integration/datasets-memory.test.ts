@@ -26,25 +26,48 @@ function collector(): () => void {
   return vm.runInNewContext("gc") as () => void;
 }
 
-/** About `bytes` of CSV, generated a chunk at a time as the reader pulls. */
-function generatedCsv(bytes: number): ReadableStream<Uint8Array> {
+const HEADER = "id,age,income,score,member,city,note\n";
+const CITIES = ["Paris", "Berlin", "Rome", "Madrid", "Oslo", "Lisbon"];
+
+/**
+ * 64 distinct chunks of about 64 KiB of whole rows, made once before the baseline is taken, so
+ * that what is measured is the upload path and not the test's own string building.
+ */
+function rowChunks(): Uint8Array[] {
   const encoder = new TextEncoder();
-  const cities = ["Paris", "Berlin", "Rome", "Madrid", "Oslo", "Lisbon"];
-  let sent = 0;
+  const chunks: Uint8Array[] = [];
   let i = 0;
+  while (chunks.length < 64) {
+    const rows: string[] = [];
+    let length = 0;
+    while (length < 64 * 1024) {
+      i++;
+      const note = i % 10 === 0 ? `"a note, with ""quotes""\nand a break ${i}"` : `note ${i}`;
+      const score = i % 13 === 0 ? "" : ((i % 997) / 7).toFixed(3);
+      const row = `${i},${20 + (i % 60)},${(i * 37.25) % 100_000},${score},${i % 3 ? "yes" : "no"},${CITIES[i % 6]},${note}\n`;
+      rows.push(row);
+      length += row.length;
+    }
+    chunks.push(encoder.encode(rows.join("")));
+  }
+  return chunks;
+}
+
+/** About `bytes` of CSV: the header, then the chunks over and over, each a fresh copy. */
+function generatedCsv(chunks: Uint8Array[], bytes: number): ReadableStream<Uint8Array> {
+  let sent = 0;
+  let next = 0;
   return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(HEADER));
+    },
     pull(controller) {
       if (sent >= bytes) {
         controller.close();
         return;
       }
-      let text = sent === 0 ? "id,age,income,score,member,city,note\n" : "";
-      while (text.length < 64 * 1024) {
-        i++;
-        const note = i % 10 === 0 ? `"a note, with ""quotes""\nand a break ${i}"` : `note ${i}`;
-        text += `${i},${20 + (i % 60)},${(i * 37.25) % 100_000},${(i % 997) / 7},${i % 3 ? "yes" : "no"},${cities[i % 6]},${note}\n`;
-      }
-      const chunk = encoder.encode(text);
+      // A copy, as a socket hands out new buffers: reusing one would flatter the figure.
+      const chunk = (chunks[next++ % chunks.length] as Uint8Array).slice();
       sent += chunk.length;
       controller.enqueue(chunk);
     },
@@ -84,35 +107,42 @@ async function upload(body: ReadableStream<Uint8Array>): Promise<Response> {
   } as RequestInit);
 }
 
-describe("memory while streaming a large upload", () => {
-  it("raises the RSS by less than 100 MB for a ~200 MB CSV", async () => {
-    const gc = collector();
-    // Warm up: modules, JIT and the S3 client's connections are not what is measured.
-    expect((await upload(generatedCsv(20 * MB))).status).toBe(201);
-    gc();
-    const before = process.memoryUsage().rss;
-    let peak = before;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, 10);
-    const started = performance.now();
-    const res = await upload(generatedCsv(TARGET_BYTES));
-    const seconds = (performance.now() - started) / 1000;
-    clearInterval(sampler);
+/** Streams one upload while sampling the RSS every 10 ms; the growth is peak minus before. */
+async function measuredUpload(chunks: Uint8Array[], gc: () => void) {
+  gc();
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
-    expect(res.status).toBe(201);
-    const record = (await res.json()) as DatasetRecord;
-    gc();
-    const after = process.memoryUsage().rss;
+  }, 10);
+  const started = performance.now();
+  const res = await upload(generatedCsv(chunks, TARGET_BYTES));
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  expect(res.status).toBe(201);
+  const record = (await res.json()) as DatasetRecord;
+  gc();
+  const after = process.memoryUsage().rss;
+  const growth = (peak - before) / MB;
+  const line =
+    `${(record.bytes / MB).toFixed(0)} MB, ${record.rows} rows at ${(record.bytes / MB / seconds).toFixed(0)} MB/s; ` +
+    `RSS ${(before / MB).toFixed(0)} MB before, peak ${(peak / MB).toFixed(0)} MB (+${growth.toFixed(0)} MB), ` +
+    `${(after / MB).toFixed(0)} MB after`;
+  return { record, growth, line };
+}
 
-    const growth = (peak - before) / MB;
-    console.log(
-      `upload of ${(record.bytes / MB).toFixed(0)} MB, ${record.rows} rows: ${(record.bytes / MB / seconds).toFixed(0)} MB/s; ` +
-        `RSS ${(before / MB).toFixed(0)} MB before, peak ${(peak / MB).toFixed(0)} MB (+${growth.toFixed(0)} MB), ` +
-        `${(after / MB).toFixed(0)} MB after`,
-    );
-    expect(record.bytes).toBeGreaterThan(TARGET_BYTES);
-    expect(record.columns.map((c) => c.type)).toEqual([
+describe("memory while streaming a large upload", () => {
+  it("raises the RSS by less than 100 MB for a ~200 MB CSV, first upload of the process included", async () => {
+    const gc = collector();
+    const chunks = rowChunks();
+    // The first upload pays for compiling the upload path, growing the heap and opening
+    // connections to storage; it must stay within the bound too.
+    const first = await measuredUpload(chunks, gc);
+    const second = await measuredUpload(chunks, gc);
+    console.log(`first upload: ${first.line}\nsecond upload: ${second.line}`);
+    expect(first.record.bytes).toBeGreaterThan(TARGET_BYTES);
+    expect(first.record.columns.map((c) => c.type)).toEqual([
       "integer",
       "integer",
       "number",
@@ -121,6 +151,8 @@ describe("memory while streaming a large upload", () => {
       "categorical",
       "categorical",
     ]);
-    expect(growth).toBeLessThan(100);
-  }, 180_000);
+    expect(first.record.columns[3]?.missing).toBeGreaterThan(0);
+    expect(first.growth).toBeLessThan(100);
+    expect(second.growth).toBeLessThan(100);
+  }, 300_000);
 });

@@ -300,6 +300,34 @@ describe("presigned multipart upload", () => {
   });
 });
 
+describe("storage helpers the flows rely on", () => {
+  it("streams an object in reused parts and copies a large one server-side, part by part", async () => {
+    const hash = createHash("sha256");
+    async function* chunks() {
+      for (let i = 0; i < 70; i++) {
+        const chunk = new Uint8Array(MiB).fill(i % 251);
+        hash.update(chunk);
+        yield chunk;
+      }
+    }
+    // 70 MiB: several parts to write, and more than the 64 MiB a single copy request takes.
+    const written = await store.putChunks("misc/big.bin", chunks(), "application/octet-stream");
+    expect(written).toBe(70 * MiB);
+    await store.copy("misc/big.bin", "misc/copy.bin", written);
+    const digest = async (key: string) => {
+      const h = createHash("sha256");
+      for await (const chunk of (await store.getStream(key)) ?? []) h.update(chunk as Uint8Array);
+      return h.digest("hex");
+    };
+    const expected = hash.digest("hex");
+    expect(await digest("misc/big.bin")).toBe(expected);
+    expect(await digest("misc/copy.bin")).toBe(expected);
+    expect(await pendingUploads()).toEqual([]);
+    await store.delete("misc/big.bin");
+    await store.delete("misc/copy.bin");
+  }, 60_000);
+});
+
 describe("abortStaleUploads", () => {
   it("aborts abandoned uploads, deletes staged files and releases unpublished claims, sparing the rest", async () => {
     const own = await freshStore();

@@ -188,7 +188,7 @@ describe("running a run", () => {
     expect(dead.error).toMatch(
       /^the training process exited (on SIGTERM|with code \d+) before finishing$/,
     );
-  });
+  }, 90_000);
 
   it("fails a run whose heartbeat stopped, and one that was never started", async () => {
     const now = Date.now();

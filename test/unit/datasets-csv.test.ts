@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   CellKind,
@@ -6,6 +7,7 @@ import {
   parseCsv,
   parseCsvBatches,
 } from "../../functions/train/datasets/csv.ts";
+import { DatasetScanner } from "../../functions/train/datasets/scan.ts";
 
 const encoder = new TextEncoder();
 
@@ -241,5 +243,86 @@ describe("numbers read on the way", () => {
       expect(kind).not.toBe(CellKind.UNREAD);
       expect(value).toBe(Number(text));
     });
+  });
+});
+
+describe("schema inference", () => {
+  function scan(text: string, maxDistinct = 1000) {
+    const scanner = new DatasetScanner({ maxBytes: 1 << 30, maxDistinct });
+    const bytes = encoder.encode(text);
+    for (let i = 0; i < bytes.length; i += 7) scanner.push(bytes.subarray(i, i + 7));
+    return scanner.finish();
+  }
+
+  it("tells integer, number, boolean and categorical columns apart, whatever the cell's form", () => {
+    const { rows, columns } = scan(
+      [
+        "int,num,bool,bin,cat,padded,exp,huge,empty",
+        "1,1.5,yes,0,a, 7 ,1e3,9007199254740993,",
+        '-2,2,No,1,"b", 8,2.5E-1,1,',
+        '+3,-0.25,1,1,3,9 ,-4e+2,2,"  "',
+        "",
+      ].join("\n"),
+    );
+    expect(rows).toBe(3);
+    expect(columns).toEqual([
+      { name: "int", type: "integer", missing: 0, values: ["-2", "1", "3"], min: -2, max: 3 },
+      {
+        name: "num",
+        type: "number",
+        missing: 0,
+        values: ["-0.25", "1.5", "2"],
+        min: -0.25,
+        max: 2,
+      },
+      { name: "bool", type: "boolean", missing: 0, values: ["1", "No", "yes"] },
+      { name: "bin", type: "integer", missing: 0, values: ["0", "1"], min: 0, max: 1 },
+      { name: "cat", type: "categorical", missing: 0, values: ["3", "a", "b"] },
+      { name: "padded", type: "integer", missing: 0, values: ["7", "8", "9"], min: 7, max: 9 },
+      {
+        name: "exp",
+        type: "number",
+        missing: 0,
+        values: ["-400", "0.25", "1000"],
+        min: -400,
+        max: 1000,
+      },
+      {
+        name: "huge",
+        type: "number",
+        missing: 0,
+        values: ["1", "2", "9007199254740992"],
+        min: 1,
+        max: 9007199254740992,
+      },
+      { name: "empty", type: "categorical", missing: 3, values: [] },
+    ]);
+  });
+
+  it("writes numeric values canonically, so 1 and 1.0 are one class", () => {
+    const [column] = scan("y\n1\n1.0\n2\n01\n").columns;
+    expect(column).toMatchObject({ type: "number", values: ["1", "2"] });
+  });
+
+  it("stops listing values past the bound and says so", () => {
+    const many = Array.from({ length: 30 }, (_, i) => `v${i},${i}`).join("\n");
+    const [text, number] = scan(`name,n\n${many}\n`, 10).columns;
+    expect(text).toEqual({ name: "name", type: "categorical", missing: 0, tooManyValues: true });
+    expect(number).toEqual({
+      name: "n",
+      type: "integer",
+      missing: 0,
+      tooManyValues: true,
+      min: 0,
+      max: 29,
+    });
+  });
+
+  it("counts bytes and hashes them as they were sent, byte order mark included", () => {
+    const text = "\uFEFFa\n1\n";
+    const result = scan(text);
+    expect(result.bytes).toBe(encoder.encode(text).length);
+    expect(result.sha256).toBe(createHash("sha256").update(text).digest("hex"));
+    expect(result.columns[0]?.name).toBe("a");
   });
 });

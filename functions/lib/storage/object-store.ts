@@ -285,8 +285,7 @@ export class ObjectStore {
 
   /**
    * Streams `body` into the object as a multipart upload without buffering it whole. If the
-   * stream fails the upload is aborted, so no partial object is left behind. A SkiffError the
-   * body throws (say, a validation failure) comes out unchanged, so its status reaches the client.
+   * stream fails the upload is aborted, so no partial object is left behind.
    */
   async putStream(key: string, body: Readable, contentType: string): Promise<void> {
     const upload = new Upload({
@@ -299,7 +298,6 @@ export class ObjectStore {
     try {
       await upload.done();
     } catch (error) {
-      if (error instanceof SkiffError) throw error;
       throw storageFailure(`upload ${key}`, error);
     }
   }

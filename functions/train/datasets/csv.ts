@@ -40,8 +40,8 @@ export class CsvSyntaxError extends InvalidRequestError {
 export interface CellSink {
   /**
    * One cell: `bytes[start, end)`, quotes removed and doubled quotes undone. `kind` says whether
-   * the parser read it as a plain decimal number (an optional sign, up to 15 significant digits,
-   * an optional point with at most 22 digits after it), and then `value` is that number;
+   * the parser read it as a plain decimal number (an optional sign, digits that fit 2^53 as an
+   * integer, an optional point with at most 22 digits after it), and then `value` is that number;
    * otherwise (text, exponents, whitespace, quoted cells) `kind` is UNREAD and `value` NaN.
    */
   cell(bytes: Uint8Array, start: number, end: number, kind: CellKind, value: number): void;

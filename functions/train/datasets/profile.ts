@@ -2,7 +2,7 @@
  * @module train/datasets/profile
  * Schema inference in one pass over the records: the header's names, then per column its type,
  * missing cells, distinct values (up to a bound) and numeric range. Memory does not grow with
- * the row count: each column keeps flags, two numbers and at most a bounded set of values.
+ * the row count: each column keeps flags, a few numbers and at most a bounded set of values.
  *
  * Types, from the narrowest that fits every non-missing cell:
  * - boolean: true/false, yes/no, t/f, y/n in any case (with 1/0 mixed in), at least one a word;
@@ -13,8 +13,10 @@
  * A cell that is empty or only whitespace is missing.
  *
  * It reads cells where the parser found them (a CellSink) and looks at their bytes in place:
- * numbers are read from the digits, values are looked up by their bytes, and a string is made
- * only for a value never seen before. On a large file that is most of the scan's speed.
+ * numbers come already read by the parser, values are looked up by their bytes, and a string
+ * is made only for a value never seen before. The counters every cell touches live in flat
+ * arrays indexed by column, so the commonest cell, a number in a column with many values,
+ * costs a few array updates the compiler inlines into the parser's loop.
  */
 import { InvalidRequestError } from "../../lib/errors.ts";
 import { CellKind, type CellSink, CsvSyntaxError } from "./csv.ts";
@@ -35,41 +37,70 @@ export interface ProfileResult {
   columns: ColumnSchema[];
 }
 
+/** The per-cell counters of all columns, one slot per column. */
+class Tallies {
+  /** Non-missing cells. */
+  readonly present: Float64Array;
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+  /** 1 once a number with a point or an exponent was seen. */
+  readonly decimal: Uint8Array;
+  /** 1 while a column still learns from each new number: it lists values, or may be boolean. */
+  readonly learning: Uint8Array;
+
+  constructor(width: number) {
+    this.present = new Float64Array(width);
+    this.min = new Float64Array(width).fill(Number.POSITIVE_INFINITY);
+    this.max = new Float64Array(width).fill(Number.NEGATIVE_INFINITY);
+    this.decimal = new Uint8Array(width);
+    this.learning = new Uint8Array(width).fill(1);
+  }
+
+  number(i: number, value: number): void {
+    if (value < (this.min[i] as number)) this.min[i] = value;
+    if (value > (this.max[i] as number)) this.max[i] = value;
+  }
+}
+
+/** What one column has shown so far, beyond the tallies. */
 export class ColumnProfiler {
   readonly name: string;
+  readonly #index: number;
+  readonly #tallies: Tallies;
   readonly #maxChars: number;
   #missing = 0;
-  #present = 0;
   /** Distinct raw values, until there are more than the bound (or too many characters). */
   #values: ValueSet | undefined;
   #valueChars = 0;
+  /** No cell so far was anything but a number. */
   #maybeNumber = true;
-  #maybeInteger = true;
   #maybeBoolean = true;
   #sawBooleanWord = false;
-  #min = Number.POSITIVE_INFINITY;
-  #max = Number.NEGATIVE_INFINITY;
   /** Categorical with too many values: only missing cells are still worth counting. */
   #settled = false;
 
-  constructor(name: string, maxValues: number, maxChars: number) {
+  constructor(name: string, index: number, tallies: Tallies, maxValues: number, maxChars: number) {
     this.name = name;
+    this.#index = index;
+    this.#tallies = tallies;
     this.#values = new ValueSet(maxValues);
     this.#maxChars = maxChars;
   }
 
-  /** The cell `b[start, end)`, with what the parser read of it (see CellSink). */
-  observe(b: Uint8Array, start: number, end: number, kind: CellKind, value: number): void {
-    if (kind !== CellKind.UNREAD) {
-      // A plain number, already read: the bulk of a training set, so kept to a few steps.
-      // (Its range is kept even if the column turns out not numeric; it is then not reported.)
-      this.#present++;
-      if (kind === CellKind.DECIMAL) this.#maybeInteger = false;
-      if (value < this.#min) this.#min = value;
-      if (value > this.#max) this.#max = value;
-      if (this.#values !== undefined || this.#maybeBoolean) this.#learnNumber(b, start, end);
-      return;
+  /**
+   * The rest of what a number the parser read says, while the column still learns from
+   * numbers (the tallies took its count and range): a new value to list, and whether 0/1 only.
+   */
+  learnNumber(b: Uint8Array, start: number, end: number): void {
+    this.#collect(b, start, end);
+    if (this.#maybeBoolean && !(end - start === 1 && (b[start] === 48 || b[start] === 49))) {
+      this.#maybeBoolean = false; // a number other than 0 or 1
     }
+    this.#update();
+  }
+
+  /** A cell the parser did not read as a number: text, padded or exponent numbers, quoted. */
+  observeText(b: Uint8Array, start: number, end: number): void {
     if (start === end) {
       this.#missing++;
       return;
@@ -85,58 +116,40 @@ export class ColumnProfiler {
         return;
       }
     }
-    this.#present++;
+    const tallies = this.#tallies;
+    const i = this.#index;
+    tallies.present[i] = (tallies.present[i] as number) + 1;
     if (this.#settled) return;
     // A value seen before teaches nothing new: its type and range were noted the first time.
     if (this.#values?.has(b, start, end)) return;
-    this.#learn(b, start, end, first, last);
-  }
-
-  /** The rest of what a plain number says: a new value to list, and whether 0/1 only. */
-  #learnNumber(b: Uint8Array, start: number, end: number): void {
-    const values = this.#values;
-    if (values !== undefined && !values.has(b, start, end)) {
-      this.#valueChars += end - start;
-      if (values.full || this.#valueChars > this.#maxChars) this.#values = undefined;
-      else values.add(b, start, end);
-    }
-    if (this.#maybeBoolean && !(end - start === 1 && (b[start] === 48 || b[start] === 49))) {
-      this.#maybeBoolean = false; // a number other than 0 or 1
-    }
-    if (!this.#maybeNumber && !this.#maybeBoolean && this.#values === undefined) {
-      this.#settled = true;
-    }
-  }
-
-  /**
-   * What a new value the parser did not read says about the column. Kept out of observe so
-   * that the path most cells take stays small enough for the compiler to inline.
-   */
-  #learn(b: Uint8Array, start: number, end: number, first: number, last: number): void {
-    const values = this.#values;
-    if (values !== undefined) {
-      this.#valueChars += end - start;
-      if (values.full || this.#valueChars > this.#maxChars) {
-        this.#values = undefined;
-      } else {
-        values.add(b, start, end);
-      }
-    }
+    this.#collect(b, start, end);
     if (this.#maybeNumber) {
       const n = numberAt(b, first, last);
       if (Number.isNaN(n)) {
         this.#maybeNumber = false;
-        this.#maybeInteger = false;
       } else {
-        if (!lastWasInteger) this.#maybeInteger = false;
-        if (n < this.#min) this.#min = n;
-        if (n > this.#max) this.#max = n;
+        if (!lastWasInteger) tallies.decimal[i] = 1;
+        tallies.number(i, n);
       }
     }
     if (this.#maybeBoolean) this.#observeBoolean(b, first, last);
-    if (!this.#maybeNumber && !this.#maybeBoolean && this.#values === undefined) {
-      this.#settled = true;
-    }
+    this.#update();
+  }
+
+  /** Lists a value not seen before, until the column has too many. */
+  #collect(b: Uint8Array, start: number, end: number): void {
+    const values = this.#values;
+    if (values === undefined || values.has(b, start, end)) return;
+    this.#valueChars += end - start;
+    if (values.full || this.#valueChars > this.#maxChars) this.#values = undefined;
+    else values.add(b, start, end);
+  }
+
+  /** What is still worth looking at, per cell, now. */
+  #update(): void {
+    const listing = this.#values !== undefined;
+    this.#tallies.learning[this.#index] = listing || this.#maybeBoolean ? 1 : 0;
+    this.#settled = !this.#maybeNumber && !this.#maybeBoolean && !listing;
   }
 
   #observeBoolean(b: Uint8Array, first: number, last: number): void {
@@ -151,10 +164,10 @@ export class ColumnProfiler {
   }
 
   get type(): ColumnType {
-    if (this.#present === 0) return "categorical";
+    const i = this.#index;
+    if (this.#tallies.present[i] === 0) return "categorical";
     if (this.#maybeBoolean && this.#sawBooleanWord) return "boolean";
-    if (this.#maybeInteger) return "integer";
-    if (this.#maybeNumber) return "number";
+    if (this.#maybeNumber) return this.#tallies.decimal[i] === 1 ? "number" : "integer";
     return "categorical";
   }
 
@@ -170,9 +183,9 @@ export class ColumnProfiler {
     } else {
       column.values = this.#values.values().sort();
     }
-    if ((type === "integer" || type === "number") && this.#present > 0) {
-      column.min = this.#min;
-      column.max = this.#max;
+    if (type === "integer" || type === "number") {
+      column.min = this.#tallies.min[this.#index];
+      column.max = this.#tallies.max[this.#index];
     }
     return column;
   }
@@ -184,8 +197,11 @@ export class ColumnProfiler {
  */
 export class DatasetProfiler implements CellSink {
   readonly #maxDistinct: number;
-  #columns: ColumnProfiler[] | undefined;
-  #header: string[] = [];
+  #columns: ColumnProfiler[] = [];
+  #tallies = new Tallies(0);
+  /** Columns; 0 until the header has been read. */
+  #width = 0;
+  #header: string[] | undefined = [];
   /** Cells of the current record so far. */
   #index = 0;
   #rows = 0;
@@ -195,35 +211,44 @@ export class DatasetProfiler implements CellSink {
   }
 
   cell(b: Uint8Array, start: number, end: number, kind: CellKind, value: number): void {
-    const columns = this.#columns;
-    if (columns === undefined) {
-      this.#header.push(utf8.decode(b.subarray(start, end)));
+    const i = this.#index++;
+    if (i >= this.#width) {
+      // The header, or a cell past its count (endRecord reports that row).
+      this.#header?.push(utf8.decode(b.subarray(start, end)));
       return;
     }
-    // A cell past the header's count is counted only; endRecord reports the row.
-    const column = columns[this.#index++];
-    if (column !== undefined) column.observe(b, start, end, kind, value);
+    if (kind !== CellKind.UNREAD) {
+      const tallies = this.#tallies;
+      tallies.present[i] = (tallies.present[i] as number) + 1;
+      if (kind === CellKind.DECIMAL) tallies.decimal[i] = 1;
+      tallies.number(i, value);
+      if (tallies.learning[i] === 1)
+        (this.#columns[i] as ColumnProfiler).learnNumber(b, start, end);
+      return;
+    }
+    (this.#columns[i] as ColumnProfiler).observeText(b, start, end);
   }
 
   endRecord(line: number): void {
     const count = this.#index;
     this.#index = 0;
-    const columns = this.#columns;
-    if (columns === undefined) {
+    if (this.#header !== undefined) {
       this.#columns = this.#profilersFor(this.#header, line);
+      this.#width = this.#columns.length;
+      this.#header = undefined;
       return;
     }
-    if (count !== columns.length) {
+    if (count !== this.#width) {
       throw new CsvSyntaxError(
         line,
-        `line ${line} has ${count} field${count === 1 ? "" : "s"}, but the header has ${columns.length}`,
+        `line ${line} has ${count} field${count === 1 ? "" : "s"}, but the header has ${this.#width}`,
       );
     }
     this.#rows++;
   }
 
   finish(): ProfileResult {
-    if (this.#columns === undefined) {
+    if (this.#header !== undefined) {
       throw new InvalidRequestError("the CSV has no header line naming its columns");
     }
     if (this.#rows === 0) {
@@ -255,7 +280,8 @@ export class DatasetProfiler implements CellSink {
       Math.min(this.#maxDistinct, Math.floor(DISTINCT_VALUES_BUDGET / names.length)),
     );
     const maxChars = Math.floor(DISTINCT_CHARS_BUDGET / names.length);
-    return names.map((name) => new ColumnProfiler(name, maxValues, maxChars));
+    this.#tallies = new Tallies(names.length);
+    return names.map((name, i) => new ColumnProfiler(name, i, this.#tallies, maxValues, maxChars));
   }
 }
 

@@ -3,6 +3,7 @@
  * The dataset routes: streamed CSV upload, presigned multipart uploads, and the catalogue.
  * Handlers only translate between HTTP and the domain modules.
  */
+import { Readable } from "node:stream";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { describeDataset, listDatasets, readDatasetRecord } from "./catalogue.ts";
 import type { DatasetsContext } from "./context.ts";
@@ -30,13 +31,19 @@ import { uploadDataset } from "./upload.ts";
 
 export type { DatasetsContext } from "./context.ts";
 
+/** The Node request @hono/node-server passes as `env.incoming`; absent under app.request(). */
+function nodeRequestOf(env: unknown): Readable | undefined {
+  const incoming = (env as { incoming?: unknown } | undefined)?.incoming;
+  return incoming instanceof Readable ? incoming : undefined;
+}
+
 export function mountDatasets(routes: OpenAPIHono, ctx: DatasetsContext): void {
   const limits = { maxBytes: ctx.maxBytes, maxDistinct: ctx.maxDistinct };
 
   routes.openapi(uploadDatasetRoute, async (c) => {
     const { name } = c.req.valid("param");
     // The raw body, as a stream: a validator or bodyLimit would buffer it whole.
-    const body = csvBody(c.req.raw, ctx.maxBytes);
+    const body = csvBody(c.req.raw, ctx.maxBytes, nodeRequestOf(c.env));
     return c.json(await uploadDataset(ctx.store, name, body, limits), 201);
   });
 

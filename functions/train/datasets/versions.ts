@@ -12,46 +12,20 @@
  * A failed write releases the claim and whatever it wrote, so nothing of it is left. A writer
  * that dies between 1 and 3 leaves files no reader looks at; `abortStaleUploads` removes them.
  */
-import { ConflictError } from "../../lib/errors.ts";
-import { layout, versionOfKey } from "../../lib/storage/layout.ts";
+import { layout } from "../../lib/storage/layout.ts";
 import type { ObjectStore } from "../../lib/storage/object-store.ts";
+import { claimNextVersion } from "../../lib/storage/version-claims.ts";
 import type { ScanResult } from "./scan.ts";
 import type { DatasetRecord } from "./schema.ts";
 
-const MAX_CLAIM_ATTEMPTS = 50;
-
-/** Highest number claimed or published so far: a number a write in flight holds is skipped. */
-async function highestVersion(store: ObjectStore, name: string): Promise<number> {
-  const root = layout.datasetRoot(name);
-  let highest = 0;
-  for await (const object of store.list(root)) {
-    const v =
-      versionOfKey(root, "claim.json", object.key) ??
-      versionOfKey(root, "dataset.json", object.key);
-    if (v !== undefined) highest = Math.max(highest, Number(v));
-  }
-  return highest;
-}
-
 /** Claims the next free version number of `name`. */
-export async function claimVersion(store: ObjectStore, name: string): Promise<string> {
-  let next = (await highestVersion(store, name)) + 1;
-  for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++, next++) {
-    const version = String(next);
-    try {
-      await store.putJson(
-        layout.datasetClaim(name, version),
-        { claimedAt: new Date().toISOString() },
-        { onlyIfAbsent: true },
-      );
-      return version;
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-    }
-  }
-  throw new ConflictError(
-    `could not claim a new version of dataset ${name}: too many concurrent uploads, try again`,
-  );
+export function claimVersion(store: ObjectStore, name: string): Promise<string> {
+  return claimNextVersion(store, {
+    label: `dataset ${name}`,
+    root: layout.datasetRoot(name),
+    metaFile: "dataset.json",
+    claimKey: (v) => layout.datasetClaim(name, v),
+  });
 }
 
 /** Makes a claimed version exist, with data.csv already in place. */

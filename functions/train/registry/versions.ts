@@ -7,40 +7,19 @@
  */
 import { createHash } from "node:crypto";
 import { ConflictError, NotFoundError } from "../../lib/errors.ts";
-import { layout, versionOfKey } from "../../lib/storage/layout.ts";
+import { layout } from "../../lib/storage/layout.ts";
 import { listVersions, readAliases } from "../../lib/storage/model-catalogue.ts";
 import type { ModelRecord, NewModelRecord } from "../../lib/storage/model-record.ts";
 import type { ObjectStore } from "../../lib/storage/object-store.ts";
+import { claimNextVersion } from "../../lib/storage/version-claims.ts";
 
-/** Highest version number ever claimed or published (claims of abandoned writes count too). */
-async function highestVersion(store: ObjectStore, name: string): Promise<number> {
-  const root = layout.modelRoot(name);
-  let highest = 0;
-  for await (const object of store.list(root)) {
-    const v =
-      versionOfKey(root, "claim.json", object.key) ?? versionOfKey(root, "model.json", object.key);
-    if (v !== undefined) highest = Math.max(highest, Number(v));
-  }
-  return highest;
-}
-
-async function claimVersion(store: ObjectStore, name: string): Promise<string> {
-  let next = (await highestVersion(store, name)) + 1;
-  for (let attempt = 0; attempt < 50; attempt++, next++) {
-    try {
-      await store.putJson(
-        layout.modelClaim(name, String(next)),
-        { claimedAt: new Date().toISOString() },
-        { onlyIfAbsent: true },
-      );
-      return String(next);
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-    }
-  }
-  throw new ConflictError(
-    `could not claim a new version of model ${name}: too many concurrent writers`,
-  );
+function claimVersion(store: ObjectStore, name: string): Promise<string> {
+  return claimNextVersion(store, {
+    label: `model ${name}`,
+    root: layout.modelRoot(name),
+    metaFile: "model.json",
+    claimKey: (v) => layout.modelClaim(name, v),
+  });
 }
 
 /** Publishes a new version and answers its number. */
