@@ -1,7 +1,7 @@
 /**
  * Where serve's time goes, for the targets bench/serve.ts misses. Not part of `bench:serve`:
  * run it with `node --import tsx bench/profile-serve.ts [phase…]`, phases being
- * `threads profile micro imports startup whatif coldwhatif` (default: all). Prints markdown.
+ * `threads profile micro imports startup whatif coldwhatif tail` (default: all). Prints markdown.
  *
  * - threads: how serve's CPU per request splits between its main thread and the others.
  * - profile: `--cpu-prof` of serve under load, top functions by self time and totals by package.
@@ -13,6 +13,7 @@
  *   also with the access log, prediction log or metrics off (diagnostics only: production keeps
  *   them on).
  * - coldwhatif: the same for cold start.
+ * - tail: p50 and p99 at a fixed half load, with the bursty parts switched off in turn.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -509,9 +510,8 @@ async function whatIf(fixture: Fixture): Promise<void> {
 }
 
 /**
- * Main-thread CPU profile of the image's bundle from spawn to its first 200: which package
- * initialisers cost most. esbuild wraps each CommonJS module in a `require_<name>` function and
- * each lazily started ES module in `init_<name>`, so their inclusive times name the packages.
+ * Main-thread CPU profile of the image's bundle from spawn to its first 200: which packages'
+ * module code costs most at start.
  */
 async function startupProfile(fixture: Fixture, built: BuiltServe): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "skiff-cpu-prof-"));
@@ -539,43 +539,87 @@ async function startupProfile(fixture: Fixture, built: BuiltServe): Promise<void
     const parent = new Map<number, number>();
     for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
     const byId = new Map(prof.nodes.map((n) => [n.id, n]));
-    const inclusive = new Map<string, number>();
+    // esbuild names each module's wrapper after its path (`node_modules/zod/v4/core/core.js`);
+    // a sample belongs to the innermost such wrapper on its stack, so nothing counts twice.
+    const moduleOf = (name: string) =>
+      /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(name)?.[1] ??
+      (name.startsWith("functions/") ? "skiff functions/" : undefined);
+    const byModule = new Map<string, number>();
     const self = new Map<string, number>();
     let t = prof.startTime;
     let busy = 0;
-    // Only what happens before the first 200 counts (less the time to spawn node itself).
+    // Only what happens before the first 200 counts.
     const end = prof.startTime + first * 1000;
     for (let i = 0; i < prof.samples.length; i++) {
       t += prof.timeDeltas[i] ?? 0;
       if (t > end) break;
       const dt = prof.timeDeltas[i + 1] ?? 0;
       const leaf = byId.get(prof.samples[i] as number);
-      const leafName = leaf?.callFrame.functionName ?? "";
+      const leafName = leaf?.callFrame.functionName || "(anonymous)";
       if (leafName === "(idle)") continue;
       busy += dt;
-      self.set(leafName || "(anonymous)", (self.get(leafName || "(anonymous)") ?? 0) + dt);
-      const seen = new Set<string>();
+      self.set(leafName, (self.get(leafName) ?? 0) + dt);
+      let owner = "(the bundle's top-level ES module code, compiling, GC, native)";
       for (let id: number | undefined = leaf?.id; id !== undefined; id = parent.get(id)) {
-        const name = byId.get(id)?.callFrame.functionName ?? "";
-        if (/^(require|init)_/.test(name) && !seen.has(name)) {
-          seen.add(name);
-          inclusive.set(name, (inclusive.get(name) ?? 0) + dt);
+        const found = moduleOf(byId.get(id)?.callFrame.functionName ?? "");
+        if (found) {
+          owner = found;
+          break;
         }
       }
+      byModule.set(owner, (byModule.get(owner) ?? 0) + dt);
     }
     say(
-      `\n## Where the bundle's start goes: CPU profile from spawn to first 200 (${fmt(first)} ms wall, ${fmt(busy / 1000)} ms on the main thread after V8 started)\n`,
+      `\n## Where the bundle's start goes: CPU profile from spawn to first 200 (${fmt(first)} ms wall with the profiler on, ${fmt(busy / 1000)} ms busy on the main thread)\n`,
     );
-    say("| module initialiser (inclusive) | ms |\n| --- | --- |");
-    for (const [name, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
-      say(`| \`${name}\` | ${fmt(us / 1000, 1)} |`);
+    say("| package whose module code ran | ms |\n| --- | --- |");
+    for (const [name, us] of [...byModule].sort((a, b) => b[1] - a[1]).slice(0, 16)) {
+      say(`| ${name} | ${fmt(us / 1000, 1)} |`);
     }
     say("\n| function (self) | ms |\n| --- | --- |");
-    for (const [name, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 10)) {
+    for (const [name, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
       say(`| \`${name}\` | ${fmt(us / 1000, 1)} |`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The latency tail at half load: named predict, evenly paced at a fixed rate, with the parts
+ * that run in bursts (the prediction log's flush every SKIFF_PREDICTION_LOG_BATCH records)
+ * switched off in turn, to see which of them the p99 comes from.
+ */
+async function tail(fixture: Fixture): Promise<void> {
+  const RATE = 1500;
+  const timing = { warmupSeconds: 2, seconds: 10 };
+  const fixed = await buildWhatIf("what-if-body-limit", BODY_LIMIT_BY_HEADER);
+  await doneBuilding();
+  const variants: Array<[string, string[], Record<string, string>]> = [
+    ["as deployed (tsx)", TSX, {}],
+    ["prediction log off (tsx, diagnostic)", TSX, { SKIFF_PREDICTION_LOG_ENABLED: "false" }],
+    ["access log off (tsx, diagnostic)", TSX, { SKIFF_LOG_LEVEL: "warn" }],
+    ["body-limit change (bundle)", [fixed], {}],
+  ];
+  say(`\n## Latency at ${fmt(RATE)} req/s, evenly paced (named predict, 1 row)\n`);
+  say("| serve | p50 ms | p99 ms | others' CPU |\n| --- | --- | --- | --- |");
+  for (const [label, entry, env] of variants) {
+    log(`tail: ${label}`);
+    const { serve, base, predict } = await readyServe(fixture, env, [], entry);
+    try {
+      const result = await measure(
+        loadSpec(`${base}${predict.path}`, predict.body, timing, {
+          rate: RATE,
+          generator: "paced",
+        }),
+        [serve.pinned.child.pid as number, fixture.minioPid],
+      );
+      say(
+        `| ${label} | ${fmt(result.p50, 2)} | ${fmt(result.p99, 2)} | ${fmt(result.foreignCpu * 100)}% |`,
+      );
+    } finally {
+      await serve.pinned.stop();
+    }
   }
 }
 
@@ -598,9 +642,12 @@ const LAZY_UPLOAD_LIBS: Rewrites = {
 /** Cold start of serve bundles with a proposed change, interleaved, against the bundle as is. */
 async function coldWhatIf(fixture: Fixture): Promise<void> {
   const RUNS = 9;
-  const variants: Array<[string, Rewrites]> = [
-    ["bundle as is", {}],
-    ["upload and presign libraries imported when first used (proposed)", LAZY_UPLOAD_LIBS],
+  const variants: Array<[string, Rewrites, string[]]> = [
+    ["bundle as is", {}, []],
+    ["upload and presign libraries imported when first used (proposed)", LAZY_UPLOAD_LIBS, []],
+    // Start-up allocates many small, long-lived objects (schemas, routes, SDK clients): a larger
+    // young generation means fewer scavenges that copy them.
+    ["node --max-semi-space-size=16 (proposed)", {}, ["--max-semi-space-size=16"]],
   ];
   const entries: string[] = [];
   for (const [i, [, rewrites]] of variants.entries()) {
@@ -613,7 +660,8 @@ async function coldWhatIf(fixture: Fixture): Promise<void> {
     for (const [i, entry] of entries.entries()) {
       await awaitQuiet([fixture.minioPid]);
       const started = performance.now();
-      const serve = await startServe(fixture, [entry], "ignore");
+      const flags = variants[i]?.[2] ?? [];
+      const serve = await startServe(fixture, [entry], "ignore", {}, flags);
       try {
         const url = `http://127.0.0.1:${serve.port}/models/iris/predict`;
         const ms = await untilOk(serve.pinned, "POST", url, predict?.body, started);
@@ -656,6 +704,7 @@ try {
   }
   if (wants("whatif")) await whatIf(fixture);
   if (wants("coldwhatif")) await coldWhatIf(fixture);
+  if (wants("tail")) await tail(fixture);
 } finally {
   await fixture.close();
 }

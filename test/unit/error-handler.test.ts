@@ -104,6 +104,24 @@ describe("error mapping", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("invalid_request");
   });
 
+  it("refuses a JSON body whose declared length is over the limit, before reading it", async () => {
+    const { app } = appThrowing(new Error("unused"));
+    const body = JSON.stringify({ name: "x".repeat(200), count: 1 });
+    const res = await app.request("/things", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": String(body.length) },
+      body,
+    });
+    expect(res.status).toBe(413);
+    const small = JSON.stringify({ name: "x", count: 1 });
+    const ok = await app.request("/things", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": String(small.length) },
+      body: small,
+    });
+    expect(ok.status).toBe(200);
+  });
+
   it("refuses a JSON body over the limit with 413", async () => {
     const { app } = appThrowing(new Error("unused"));
     const res = await app.request("/things", {
