@@ -16,6 +16,7 @@ import { writeFileSync } from "node:fs";
 import { parseEnv, storageEnv } from "../functions/lib/config.ts";
 import { ObjectStore } from "../functions/lib/storage/object-store.ts";
 import { readDatasetRecord, readDatasetRows } from "../functions/train/datasets/catalogue.ts";
+import { trainSpecOf } from "../functions/train/runs/job.ts";
 import { RunStore } from "../functions/train/runs/run-store.ts";
 import { splitIndices, type TrainSpec, train } from "../functions/train/trainers/index.ts";
 
@@ -44,18 +45,7 @@ if (!runId) throw new Error("usage: train-direct.ts RUN_ID [SPLIT_FILE]");
 const store = ObjectStore.fromEnv(parseEnv(storageEnv, process.env));
 const run = await new RunStore(store).get(runId);
 const dataset = await readDatasetRecord(store, run.dataset, run.datasetVersion);
-// As runs/job.ts builds it.
-const spec: TrainSpec = {
-  task: run.task,
-  target: run.target,
-  features: run.features,
-  columns: dataset.columns,
-  algorithm: run.algorithm,
-  params: run.params,
-  testFraction: run.testFraction,
-  seed: run.seed,
-  datasetBytes: dataset.bytes,
-};
+const spec: TrainSpec = trainSpecOf(run, dataset);
 const rows = readDatasetRows(store, run.dataset, run.datasetVersion);
 
 /** When each stage first reported. */

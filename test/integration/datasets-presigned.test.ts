@@ -8,16 +8,13 @@ import { ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import type { Hono } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "../../functions/lib/config.ts";
-import { createFunctionApp, createRoutes } from "../../functions/lib/http/function-app.ts";
-import { Readiness } from "../../functions/lib/http/health.ts";
 import { layout } from "../../functions/lib/storage/layout.ts";
 import { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 import { datasetSettings } from "../../functions/train/datasets/config.ts";
 import { type DatasetsContext, datasetsContext } from "../../functions/train/datasets/context.ts";
 import { abortStaleUploads } from "../../functions/train/datasets/presigned.ts";
-import { mountDatasets } from "../../functions/train/datasets/routes.ts";
 import type { DatasetRecord } from "../../functions/train/datasets/schema.ts";
-import { capturedLogger } from "../support/logs.ts";
+import { datasetsTestApp } from "../support/datasets.ts";
 import { freshStore, testStorageEnv } from "../support/storage.ts";
 
 const MiB = 1024 * 1024;
@@ -28,19 +25,7 @@ let app: Hono;
 /** Clients reach storage as localhost, the function as 127.0.0.1: both are this MinIO. */
 let publicHost: string;
 
-function appWith(context: DatasetsContext): Hono {
-  const routes = createRoutes();
-  mountDatasets(routes, context);
-  const readiness = new Readiness();
-  readiness.markStarted();
-  return createFunctionApp(routes, {
-    name: "train",
-    prefix: "/train",
-    logger: capturedLogger("train").logger,
-    readiness,
-    jsonBodyLimitBytes: MiB,
-  });
-}
+const appWith = datasetsTestApp;
 
 beforeAll(async () => {
   const env = testStorageEnv();

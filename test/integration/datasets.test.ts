@@ -7,14 +7,12 @@ import { gzipSync } from "node:zlib";
 import { ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import type { Hono } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createFunctionApp, createRoutes } from "../../functions/lib/http/function-app.ts";
-import { Readiness } from "../../functions/lib/http/health.ts";
 import { layout } from "../../functions/lib/storage/layout.ts";
 import type { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 import { readDatasetRecord, readDatasetRows } from "../../functions/train/datasets/catalogue.ts";
-import { type DatasetsContext, mountDatasets } from "../../functions/train/datasets/routes.ts";
+import type { DatasetsContext } from "../../functions/train/datasets/routes.ts";
 import type { DatasetRecord } from "../../functions/train/datasets/schema.ts";
-import { capturedLogger } from "../support/logs.ts";
+import { datasetsTestApp } from "../support/datasets.ts";
 import { freshStore } from "../support/storage.ts";
 
 const MiB = 1024 * 1024;
@@ -23,8 +21,7 @@ let store: ObjectStore;
 let app: Hono;
 
 function datasetsApp(overrides: Partial<DatasetsContext> = {}): Hono {
-  const routes = createRoutes();
-  mountDatasets(routes, {
+  return datasetsTestApp({
     store,
     signer: store,
     maxBytes: 64 * MiB,
@@ -32,15 +29,6 @@ function datasetsApp(overrides: Partial<DatasetsContext> = {}): Hono {
     uploadMaxAgeMs: 60_000,
     partUrlTtlSeconds: 600,
     ...overrides,
-  });
-  const readiness = new Readiness();
-  readiness.markStarted();
-  return createFunctionApp(routes, {
-    name: "train",
-    prefix: "/train",
-    logger: capturedLogger("train").logger,
-    readiness,
-    jsonBodyLimitBytes: MiB,
   });
 }
 

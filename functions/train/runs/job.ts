@@ -8,9 +8,10 @@ import { SkiffError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { ObjectStore } from "../../lib/storage/object-store.ts";
 import { readDatasetRecord, readDatasetRows } from "../datasets/catalogue.ts";
+import type { DatasetRecord } from "../datasets/schema.ts";
 import { publishVersion } from "../registry/versions.ts";
 import { TrainingError } from "../trainers/errors.ts";
-import { train } from "../trainers/index.ts";
+import { type TrainSpec, train } from "../trainers/index.ts";
 import { isFinished, type RunRecord } from "./run-record.ts";
 import { RunStore } from "./run-store.ts";
 
@@ -25,6 +26,21 @@ export interface JobOptions {
 function reasonOf(error: unknown): string {
   if (error instanceof TrainingError || error instanceof SkiffError) return error.message;
   return `internal error: ${(error as Error)?.message ?? String(error)}`;
+}
+
+/** What the trainer is asked to do for a run over a dataset version. */
+export function trainSpecOf(run: RunRecord, dataset: DatasetRecord): TrainSpec {
+  return {
+    task: run.task,
+    target: run.target,
+    features: run.features,
+    columns: dataset.columns,
+    algorithm: run.algorithm,
+    params: run.params,
+    testFraction: run.testFraction,
+    seed: run.seed,
+    datasetBytes: dataset.bytes,
+  };
 }
 
 export async function runJob(options: JobOptions): Promise<RunRecord> {
@@ -50,17 +66,7 @@ export async function runJob(options: JobOptions): Promise<RunRecord> {
   try {
     const dataset = await readDatasetRecord(store, run.dataset, run.datasetVersion);
     const result = await train(
-      {
-        task: run.task,
-        target: run.target,
-        features: run.features,
-        columns: dataset.columns,
-        algorithm: run.algorithm,
-        params: run.params,
-        testFraction: run.testFraction,
-        seed: run.seed,
-        datasetBytes: dataset.bytes,
-      },
+      trainSpecOf(run, dataset),
       readDatasetRows(store, run.dataset, run.datasetVersion),
       (fraction, message) => {
         progress = { fraction: Math.min(0.95, Math.max(0, fraction)), message };
