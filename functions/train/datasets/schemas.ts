@@ -66,7 +66,8 @@ export const CompleteBody = z
   })
   .openapi("CompleteUpload");
 
-export const DatasetRecord = datasetRecordSchema.openapi("DatasetRecord");
+// Rebuilt with the OpenAPI-aware zod: a schema made before that import lacks .openapi().
+export const DatasetRecord = z.object(datasetRecordSchema.shape).openapi("DatasetRecord");
 
 export const DatasetList = z
   .object({

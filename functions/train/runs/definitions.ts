@@ -7,7 +7,8 @@ import { requireJson } from "../../lib/http/require-json.ts";
 import { runRequestSchema } from "./plan.ts";
 import { RUN_STATUSES, runRecordSchema } from "./run-record.ts";
 
-const Run = runRecordSchema.openapi("Run");
+// Rebuilt with the OpenAPI-aware zod: a schema made before that import lacks .openapi().
+const Run = z.object(runRecordSchema.shape).openapi("Run");
 const RunId = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
@@ -25,7 +26,7 @@ export const startRunRoute = createRoute({
       required: true,
       content: {
         "application/json": {
-          schema: runRequestSchema.openapi("RunRequest", {
+          schema: z.object(runRequestSchema.shape).openapi("RunRequest", {
             example: { dataset: "iris", model: "iris", target: "species" },
           }),
         },
