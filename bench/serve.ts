@@ -26,6 +26,7 @@ import {
   CONNECTIONS,
   cases,
   cleanUpOnSignal,
+  fmt,
   LOAD_CORE,
   loadSpec,
   log,
@@ -38,6 +39,8 @@ import {
   SERVER_CORE,
   startBare,
   startServe,
+  table,
+  verdict,
   watchNeighbours,
 } from "./harness.ts";
 import type { LoadSpec } from "./load.ts";
@@ -277,20 +280,7 @@ async function measureColdStarts(fixture: Fixture, built: BuiltServe) {
 // ---------------------------------------------------------------------------------------------
 // Report
 
-const fmt = (n: number, digits = 0) =>
-  Number.isFinite(n)
-    ? n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
-    : "–";
 const ms = (n: number) => fmt(n, n < 10 ? 2 : 1);
-const verdict = (ok: boolean) => (ok ? "**pass**" : "**MISS**");
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
-}
-
 function report(
   throughput: Throughput,
   cold: Awaited<ReturnType<typeof measureColdStarts>>,
