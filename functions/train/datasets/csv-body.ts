@@ -68,6 +68,9 @@ export function csvBody(
   pipeline(bytes, gunzip, () => {
     // errors surface where the gunzip is read
   });
+  // zlib can report a truncated stream after the reader has stopped (say the scan refused the
+  // data first); with no listener left that late error would crash the process.
+  gunzip.on("error", () => {});
   return readable(gunzip, true);
 }
 
