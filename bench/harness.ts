@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../minio/launcher.ts";
@@ -24,10 +24,17 @@ export const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
  * Pins this process, every thread of it (-a), to the load core; MinIO and the load runs started
  * from here inherit it, and the server under test gets the other core to itself.
  */
-export function pinSelfToLoadCore(): void {
+/**
+ * Checks there are two cores to keep apart (`apart` says what), pins this process to the load
+ * core, and answers the machine's core count, read before pinning (after it, one core shows).
+ */
+export function pinSelfToLoadCore(apart: string): number {
+  const nproc = availableParallelism();
+  if (nproc < 2) throw new Error(`needs 2 cores (${apart} apart); nproc is ${nproc}`);
   execFileSync("taskset", ["-a", "-p", "-c", String(LOAD_CORE), String(process.pid)], {
     stdio: "ignore",
   });
+  return nproc;
 }
 
 /**

@@ -681,7 +681,7 @@ async function coldWhatIf(fixture: Fixture): Promise<void> {
   }
 }
 
-pinSelfToLoadCore();
+pinSelfToLoadCore("server and load generator");
 const built = wants("startup") ? await buildServe() : undefined;
 const fixture = await startFixture(log);
 cleanUpOnSignal(() => fixture.close());

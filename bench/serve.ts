@@ -15,7 +15,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { availableParallelism, cpus, tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../minio/launcher.ts";
 import { type BuiltServe, buildServe, compileCacheAvailable } from "./build-serve.ts";
@@ -416,11 +416,7 @@ ${coldTable}
 
 async function main(): Promise<void> {
   const started = performance.now();
-  // Read before pinning: after it, this process sees one core.
-  const nproc = availableParallelism();
-  if (nproc < 2)
-    throw new Error(`needs 2 cores (server and load generator apart); nproc is ${nproc}`);
-  pinSelfToLoadCore();
+  const nproc = pinSelfToLoadCore("server and load generator");
 
   log("bundling serve with esbuild…");
   const built = await buildServe();

@@ -36,7 +36,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { request } from "node:http";
-import { availableParallelism, cpus, tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEnv, storageEnv } from "../functions/lib/config.ts";
 import { layout } from "../functions/lib/storage/layout.ts";
@@ -986,11 +986,7 @@ ${table(["function", "self ms", "share"], rows(p.functions, 20))}
 
 async function main(): Promise<void> {
   const started = performance.now();
-  // Read before pinning: after it, this process sees one core.
-  const nproc = availableParallelism();
-  if (nproc < 2)
-    throw new Error(`needs 2 cores (train function and MinIO apart); nproc is ${nproc}`);
-  pinSelfToLoadCore();
+  const nproc = pinSelfToLoadCore("train function and MinIO");
 
   const code = codeState();
   log("starting MinIO…");

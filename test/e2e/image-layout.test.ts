@@ -13,7 +13,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { IService as IKnativeService } from "@kubernetes-models/knative/serving.knative.dev/v1/Service";
@@ -22,6 +21,7 @@ import type { IJob } from "kubernetes-models/batch/v1/Job";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ObjectStore } from "../../functions/lib/storage/object-store.ts";
+import { freePort } from "../../minio/launcher.ts";
 import { buildImage, IMAGE_ENTRIES } from "../../toolchain/build.ts";
 import {
   DEPLOYMENT,
@@ -66,15 +66,6 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
     child.once("error", reject);
     child.once("exit", (code) => resolve({ code, output }));
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== "object" || address === null) throw new Error("no port");
-  return address.port;
 }
 
 /**

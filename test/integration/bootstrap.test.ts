@@ -3,10 +3,11 @@
  * run's MinIO: it creates the bucket, sets the prediction-log expiry, and a second run changes
  * nothing and still succeeds.
  */
-import { createServer } from "node:net";
+
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { expiryRuleId, ObjectStore } from "../../functions/lib/storage/object-store.ts";
+import { freePort } from "../../minio/launcher.ts";
 import { spawnEntry } from "../support/processes.ts";
 import { testStorageEnv } from "../support/storage.ts";
 
@@ -32,16 +33,6 @@ function envFor(bucket: string, extra: Record<string, string> = {}): Record<stri
     SKIFF_S3_SECRET_ACCESS_KEY: storage.SKIFF_S3_SECRET_ACCESS_KEY,
     ...extra,
   };
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== "object" || address === null) throw new Error("no port");
-  return address.port;
 }
 
 describe("bootstrap command", { timeout: 60_000 }, () => {
@@ -97,7 +88,7 @@ describe("bootstrap command", { timeout: 60_000 }, () => {
   });
 
   it("retries unreachable storage until its deadline, then fails with one line", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const started = Date.now();
     const run = await runBootstrap({
       ...envFor("never-created"),

@@ -4,32 +4,18 @@
  * without it, that the rewritten model answers exactly what scikit-learn predicts, that models
  * already made of tensors pass through untouched, and that other non-tensor outputs are refused.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import onnxProto, { type onnx } from "onnx-proto";
 import * as ort from "onnxruntime-node";
-import { afterEach, describe, expect, inject, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   classLabelsOf,
   rewriteToTensorOutputs,
 } from "../../functions/serve/runtime/tensor-outputs.ts";
+import { pythonModels } from "../support/serve.ts";
 
 const { ModelProto, TensorProto } = onnxProto.onnx;
 
-interface Expected {
-  iris: {
-    features: string[];
-    classes: string[];
-    rows: number[][];
-    labels: string[];
-    probabilities: number[][];
-  };
-  diabetes: { features: string[]; rows: number[][]; values: number[] };
-}
-
-const { models } = inject("python");
-const expected = JSON.parse(readFileSync(join(models, "expected.json"), "utf8")) as Expected;
-const modelFile = (name: string) => new Uint8Array(readFileSync(join(models, name)));
+const { file: modelFile, expected } = pythonModels();
 
 const sessions: ort.InferenceSession[] = [];
 afterEach(async () => {

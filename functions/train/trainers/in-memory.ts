@@ -12,7 +12,7 @@ import { minimize } from "./lbfgs.ts";
 import { addLossAndGradient, finishObjective, type LogisticShape } from "./logistic.ts";
 import { type FittedModel, modelFromTheta } from "./model.ts";
 import { NormalEquations } from "./normal-equations.ts";
-import type { LinearParams, LogisticParams } from "./params.ts";
+import type { FitChoice, LinearParams, LogisticParams } from "./params.ts";
 import { labelledRows, type PassSettings, type RowSource } from "./passes.ts";
 import { DesignEncoder, PreprocessorFit } from "./preprocessor.ts";
 import type { Progress } from "./progress.ts";
@@ -155,9 +155,7 @@ export async function trainInMemory(
   settings: PassSettings,
   rows: RowSource,
   progress: Progress,
-  algorithm:
-    | { kind: "logistic"; params: LogisticParams }
-    | { kind: "linear"; params: LinearParams },
+  algorithm: FitChoice,
 ): Promise<Trained> {
   const maxCategories = algorithm.params.maxCategories;
   const { prep, classes, train, test } = await read(settings, rows, progress, maxCategories);

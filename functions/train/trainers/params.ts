@@ -54,6 +54,11 @@ const ridgeParams = z.strictObject({
 export type LogisticParams = z.infer<typeof logisticParams>;
 export type LinearParams = z.infer<typeof linearParams> & { alpha: number };
 
+/** The fit a trainer makes, with its validated parameters. */
+export type FitChoice =
+  | { kind: "logistic"; params: LogisticParams }
+  | { kind: "linear"; params: LinearParams };
+
 const SCHEMAS = {
   logistic_regression: logisticParams,
   linear_regression: linearParams,

@@ -16,7 +16,7 @@ import { Evaluator } from "./evaluate.ts";
 import { addLossAndGradient, finishObjective, type LogisticShape } from "./logistic.ts";
 import { type FittedModel, modelFromTheta } from "./model.ts";
 import { NormalEquations } from "./normal-equations.ts";
-import type { LinearParams, LogisticParams } from "./params.ts";
+import type { FitChoice, LinearParams, LogisticParams } from "./params.ts";
 import { labelledRows, type PassSettings, type RowSource } from "./passes.ts";
 import { DesignEncoder, PreprocessorFit } from "./preprocessor.ts";
 import type { Progress, Stage } from "./progress.ts";
@@ -190,9 +190,7 @@ export async function trainStreaming(
   settings: PassSettings,
   rows: RowSource,
   progress: Progress,
-  algorithm:
-    | { kind: "logistic"; params: LogisticParams }
-    | { kind: "linear"; params: LinearParams },
+  algorithm: FitChoice,
 ): Promise<Trained> {
   const fitting = algorithm.kind === "logistic" ? algorithm.params.epochs : 1;
   const passes = fitting + 2;
