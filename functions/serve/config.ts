@@ -51,6 +51,11 @@ export const serveSettings = z.object({
   SKIFF_MODEL_RETRY_MS: millis(2000),
   /** Most instances (rows) in one request. */
   SKIFF_MAX_BATCH: count(1024),
+  /**
+   * Dynamic batching: requests for one model that arrive together run as one onnxruntime run
+   * of at most this many rows; 0 runs every request alone.
+   */
+  SKIFF_BATCH_MAX_ROWS: z.coerce.number().int().min(0).default(256),
   SKIFF_PREDICTION_LOG_ENABLED: z
     .enum(["true", "false"])
     .transform((v) => v === "true")

@@ -24,6 +24,8 @@ export interface RegistryOptions {
   aliasRefreshMs: number;
   loadTimeoutMs: number;
   retryMs: number;
+  /** Most rows a shared run of one model may stack (dynamic batching); 0 or absent: off. */
+  batchMaxRows?: number;
   /** How bytes become a runnable model; tests may count calls through it. */
   load?: (stored: StoredModel) => Promise<OnnxModel>;
 }
@@ -154,7 +156,10 @@ export class ModelRegistry {
   #load(name: string, version: string): Promise<OnnxModel> {
     const k = key(name, version);
     const started = performance.now();
-    const load = this.#options.load ?? OnnxModel.load;
+    const load =
+      this.#options.load ??
+      ((stored: StoredModel) =>
+        OnnxModel.load(stored, { batchMaxRows: this.#options.batchMaxRows ?? 0 }));
     const promise = this.#options.repository.read(name, version).then(load);
     this.#entries.set(k, { state: "loading", promise });
     promise.then(

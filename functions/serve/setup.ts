@@ -29,6 +29,7 @@ export function setUpServe(env: ServeEnv, store: ObjectStore, deps: FunctionDeps
     aliasRefreshMs: env.SKIFF_ALIAS_REFRESH_MS,
     loadTimeoutMs: env.SKIFF_MODEL_LOAD_TIMEOUT_MS,
     retryMs: env.SKIFF_MODEL_RETRY_MS,
+    batchMaxRows: env.SKIFF_BATCH_MAX_ROWS,
   });
   const log = env.SKIFF_PREDICTION_LOG_ENABLED
     ? new PredictionLog({

@@ -12,7 +12,13 @@ import { PayloadTooLargeError } from "../errors.ts";
 /** Where the limit comes from: the env variable, and the chart value that sets it. */
 export const JSON_LIMIT_SETTING = "SKIFF_JSON_BODY_LIMIT, chart value limits.requestBodyBytes";
 
-export function jsonBodyLimit(maxBytes: number): MiddlewareHandler {
+export function jsonBodyLimit(
+  maxBytes: number,
+  options: {
+    /** Limit a body with no Content-Type too (a route that reads such bodies as JSON). */
+    untyped?: boolean;
+  } = {},
+): MiddlewareHandler {
   const limit = bodyLimit({
     maxSize: maxBytes,
     onError: () => {
@@ -20,8 +26,9 @@ export function jsonBodyLimit(maxBytes: number): MiddlewareHandler {
     },
   });
   return async function jsonBodyLimitMiddleware(c, next) {
-    const type = c.req.header("content-type") ?? "";
-    if (!type.startsWith("application/json")) return next();
+    const type = c.req.header("content-type");
+    const json = type === undefined ? options.untyped : type.startsWith("application/json");
+    if (!json) return next();
     const declared = c.req.header("content-length");
     if (declared === undefined || !/^\d+$/.test(declared)) return limit(c, next);
     if (Number(declared) > maxBytes) throw new PayloadTooLargeError(maxBytes, JSON_LIMIT_SETTING);

@@ -6,12 +6,18 @@
 import type { MiddlewareHandler } from "hono";
 import { UnsupportedMediaTypeError } from "../errors.ts";
 
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+
+/** Throws the 415 unless `type` (a Content-Type header) declares JSON. */
+export function checkJsonType(type: string | undefined): void {
+  if (type === undefined || !JSON_TYPE.test(type)) {
+    throw new UnsupportedMediaTypeError("application/json", type);
+  }
+}
+
 export function requireJson(): MiddlewareHandler {
   return async function requireJsonMiddleware(c, next) {
-    const type = c.req.header("content-type");
-    if (type === undefined || !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
-      throw new UnsupportedMediaTypeError("application/json", type);
-    }
+    checkJsonType(c.req.header("content-type"));
     await next();
   };
 }

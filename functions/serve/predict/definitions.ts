@@ -1,10 +1,9 @@
 /**
  * @module serve/predict/definitions
- * The named-feature prediction route as an OpenAPI definition: it validates requests and
- * documents the API.
+ * The named-feature prediction routes as OpenAPI definitions: they document the API, and
+ * routes.ts checks requests against their schemas.
  */
 import { createRoute } from "@hono/zod-openapi";
-import { requireJson } from "../../lib/http/require-json.ts";
 import { PredictBody, PredictParams, PredictQuery, PredictResponse } from "./schemas.ts";
 
 const responses = {
@@ -22,7 +21,6 @@ export const predictRoute = createRoute({
   path: "/models/{name}/predict",
   summary: "Predict from named features",
   tags: ["serve"],
-  middleware: [requireJson()] as const,
   request: {
     params: PredictParams,
     query: PredictQuery,
@@ -37,7 +35,6 @@ export const defaultPredictRoute = createRoute({
   path: "/predict",
   summary: "Predict with this host's model (SKIFF_DEFAULT_MODEL)",
   tags: ["serve"],
-  middleware: [requireJson()] as const,
   request: {
     query: PredictQuery,
     body: { content: { "application/json": { schema: PredictBody } }, required: true },

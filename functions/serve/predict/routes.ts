@@ -5,6 +5,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { InvalidRequestError, NotFoundError } from "../../lib/errors.ts";
+import { mountLeanRoute } from "../../lib/http/lean-route.ts";
 import { outputNamesOf, type ServeContext } from "../context.ts";
 import { observedCall } from "../observed-call.ts";
 import { decodeOutputs } from "./decode.ts";
@@ -13,14 +14,14 @@ import { encodeInstances } from "./encode.ts";
 import { planFor } from "./plan.ts";
 
 export function mountPredict(routes: OpenAPIHono, ctx: ServeContext): void {
-  routes.openapi(predictRoute, (c) =>
-    predict(c, ctx, c.req.valid("param").name, c.req.valid("query").version, c.req.valid("json")),
+  mountLeanRoute(routes, predictRoute, (c, { params, query, body }) =>
+    predict(c, ctx, params.name, query.version, body),
   );
-  routes.openapi(defaultPredictRoute, (c) => {
+  mountLeanRoute(routes, defaultPredictRoute, (c, { query, body }) => {
     if (ctx.defaultModel === undefined) {
       throw new NotFoundError("this host has no default model; use /models/{name}/predict");
     }
-    return predict(c, ctx, ctx.defaultModel, c.req.valid("query").version, c.req.valid("json"));
+    return predict(c, ctx, ctx.defaultModel, query.version, body);
   });
 }
 

@@ -7,7 +7,13 @@
 import * as ort from "onnxruntime-node";
 import type { ModelRecord } from "../../lib/storage/model-record.ts";
 import type { StoredModel } from "../../lib/storage/model-repository.ts";
+import { RunBatcher } from "./run-batcher.ts";
 import { rewriteToTensorOutputs } from "./tensor-outputs.ts";
+
+export interface LoadOptions {
+  /** Most rows one shared run may stack (dynamic batching); 0 runs every request alone. */
+  batchMaxRows: number;
+}
 
 export interface TensorSpec {
   name: string;
@@ -40,6 +46,7 @@ export class OnnxModel {
   readonly changes: string[];
   readonly sizeBytes: number;
   readonly #session: ort.InferenceSession;
+  readonly #batcher: RunBatcher;
   #inFlight = 0;
   #retired = false;
   #released = false;
@@ -49,6 +56,7 @@ export class OnnxModel {
     session: ort.InferenceSession,
     changes: string[],
     sizeBytes: number,
+    options: LoadOptions,
   ) {
     this.name = stored.name;
     this.version = stored.version;
@@ -58,9 +66,17 @@ export class OnnxModel {
     this.sizeBytes = sizeBytes;
     this.inputs = specsOf(session.inputMetadata, "input");
     this.outputs = specsOf(session.outputMetadata, "output");
+    this.#batcher = new RunBatcher(
+      (feeds, names) => session.run(feeds, names),
+      // Only a graph whose every input and output has a dynamic batch dimension can stack rows.
+      [...this.inputs, ...this.outputs].every((t) => t.shape[0] === -1) ? options.batchMaxRows : 0,
+    );
   }
 
-  static async load(stored: StoredModel): Promise<OnnxModel> {
+  static async load(
+    stored: StoredModel,
+    options: LoadOptions = { batchMaxRows: 0 },
+  ): Promise<OnnxModel> {
     const { bytes, changes } = rewriteToTensorOutputs(stored.onnx);
     const session = await ort.InferenceSession.create(bytes, {
       // Small tabular models: a thread pool costs more in hand-offs than it saves.
@@ -69,7 +85,7 @@ export class OnnxModel {
       executionMode: "sequential",
       graphOptimizationLevel: "all",
     });
-    return new OnnxModel(stored, session, changes, bytes.byteLength);
+    return new OnnxModel(stored, session, changes, bytes.byteLength, options);
   }
 
   input(name: string): TensorSpec | undefined {
@@ -86,7 +102,7 @@ export class OnnxModel {
   ): Promise<Record<string, ort.Tensor>> {
     this.#inFlight++;
     try {
-      return await this.#session.run(feeds, outputNames ?? this.#session.outputNames);
+      return await this.#batcher.run(feeds, outputNames ?? this.#session.outputNames);
     } finally {
       this.#inFlight--;
       if (this.#retired && this.#inFlight === 0) void this.#release();

@@ -5,7 +5,6 @@
  * `/versions/{version}`.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireJson } from "../../lib/http/require-json.ts";
 import { NAME_PATTERN } from "../../lib/storage/layout.ts";
 import { InferRequest, InferResponse, ModelMetadata, ServerMetadata, V2Error } from "./schemas.ts";
 
@@ -82,7 +81,6 @@ export const inferRoutes = forms.map(({ prefix, params }) =>
     path: `${prefix}/infer`,
     tags: ["v2"],
     summary: "Inference",
-    middleware: [requireJson()] as const,
     request: {
       params,
       body: { content: { "application/json": { schema: InferRequest } }, required: true },

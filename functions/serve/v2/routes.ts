@@ -11,6 +11,7 @@ import { InvalidRequestError } from "../../lib/errors.ts";
 import { toSkiffError } from "../../lib/http/error-handler.ts";
 import { createRoutes } from "../../lib/http/function-app.ts";
 import type { Readiness } from "../../lib/http/health.ts";
+import { mountLeanRoute } from "../../lib/http/lean-route.ts";
 import { product } from "../../lib/product.ts";
 import type { ServeContext } from "../context.ts";
 import { observedCall } from "../observed-call.ts";
@@ -122,13 +123,12 @@ export function createV2Routes(
     v2.openapi(route, (c) => ready(c, c.req.param("name") as string, c.req.param("version")));
   }
   for (const route of inferRoutes) {
-    v2.openapi(route, (c) =>
-      infer(
-        c,
-        c.req.param("name") as string,
-        c.req.param("version"),
-        c.req.valid("json") as InferBody,
-      ),
+    mountLeanRoute(
+      v2,
+      route,
+      (c, { body }) =>
+        infer(c, c.req.param("name") as string, c.req.param("version"), body as InferBody),
+      { untypedJson: true },
     );
   }
   return v2;
