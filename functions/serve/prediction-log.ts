@@ -1,7 +1,9 @@
 /**
  * @module serve/prediction-log
  * Every prediction call, kept as NDJSON in storage. Records are buffered in memory and written
- * in batches (by count or age), off the request path. When storage is unreachable the batch is
+ * in batches (by count or age), off the request path. Each record is serialized as it arrives,
+ * a few µs per request, so that writing a batch of thousands is a join and not a pause that
+ * every request waiting behind it would feel. When storage is unreachable the batch is
  * retried with backoff; the buffer is bounded, and records past the bound are dropped, counted
  * and warned about, never allowed to grow memory without limit. `close()` flushes what is left,
  * which is what SIGTERM runs before the process exits.
@@ -37,9 +39,17 @@ export interface PredictionLogOptions {
   maxBackoffMs?: number;
 }
 
+/** A record as it waits in the buffer: its NDJSON line, and what picks its file. */
+interface Buffered {
+  model: string;
+  /** yyyy-mm-dd (UTC) of the call. */
+  day: string;
+  line: string;
+}
+
 export class PredictionLog {
   readonly #options: PredictionLogOptions;
-  #buffer: PredictionRecord[] = [];
+  #buffer: Buffered[] = [];
   #oldestAt = 0;
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> | undefined;
@@ -71,7 +81,11 @@ export class PredictionLog {
       return;
     }
     if (this.#buffer.length === 0) this.#oldestAt = Date.now();
-    this.#buffer.push(record);
+    this.#buffer.push({
+      model: record.model,
+      day: record.time.slice(0, 10),
+      line: JSON.stringify(record),
+    });
     if (this.#buffer.length >= this.#options.batchSize) this.#kick(0);
     else this.#kick(this.#options.maxAgeMs);
   }
@@ -148,18 +162,20 @@ export class PredictionLog {
   async #writeBatch(): Promise<void> {
     const batch = this.#buffer;
     this.#buffer = [];
-    const groups = new Map<string, PredictionRecord[]>();
-    const file = `${new Date().toISOString().replace(/[:.]/g, "")}-${randomBytes(6).toString("hex")}`;
+    const groups = new Map<string, Buffered[]>();
     for (const record of batch) {
-      const k = layout.predictionLog(record.model, new Date(record.time), file);
+      const k = `${record.model}/${record.day}`;
       const group = groups.get(k);
       if (group) group.push(record);
       else groups.set(k, [record]);
     }
-    const failed: PredictionRecord[] = [];
+    const file = `${new Date().toISOString().replace(/[:.]/g, "")}-${randomBytes(6).toString("hex")}`;
+    const failed: Buffered[] = [];
     await Promise.all(
-      [...groups].map(async ([k, records]) => {
-        const body = `${records.map((r) => JSON.stringify(r)).join("\n")}\n`;
+      [...groups.values()].map(async (records) => {
+        const [{ model, day }] = records as [Buffered];
+        const k = layout.predictionLog(model, new Date(`${day}T00:00:00Z`), file);
+        const body = `${records.map((r) => r.line).join("\n")}\n`;
         try {
           await this.#options.store.putBytes(k, body, "application/x-ndjson");
           this.#options.metrics.logRecords.inc({ outcome: "written" }, records.length);
