@@ -2,8 +2,9 @@
  * @module test/integration/trainers
  * skiff's TypeScript trainers against scikit-learn (the same pipeline fitted by the pinned venv
  * on exactly the same train/test rows), their exported ONNX models run by the real
- * onnxruntime-node and through serve's own named-feature path, the streaming trainer against
- * the in-memory one, and the errors a person gets for data or settings that cannot work.
+ * onnxruntime-node, by Python's onnxruntime on the same inputs, and through serve's own
+ * named-feature path, the streaming trainer against the in-memory one, and the errors a person
+ * gets for data or settings that cannot work.
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -27,10 +28,12 @@ import {
   type TrainSpec,
   train,
 } from "../../functions/train/trainers/index.ts";
+import { IRIS_FEATURES } from "../support/models.ts";
 
 const run = promisify(execFile);
 const { bin: python } = inject("python");
 const parityScript = fileURLToPath(new URL("../python/train_parity.py", import.meta.url));
+const predictScript = fileURLToPath(new URL("../python/onnx_predict.py", import.meta.url));
 const irisCsv = fileURLToPath(new URL("../../examples/iris.csv", import.meta.url));
 
 // --- data: a deliberately tiny CSV reader (no quoting), enough for these files ---
@@ -85,7 +88,6 @@ function source(table: Table) {
 let workDir: string;
 let iris: Table;
 let generated: Table;
-const IRIS_FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
 const GENERATED_TYPES: Record<string, ColumnType> = {
   age: "integer",
   income: "number",
@@ -221,13 +223,95 @@ function feedsOf(result: TrainResult, table: Table, rows: number[]): Record<stri
   return feeds;
 }
 
-async function runOnnx(result: TrainResult, table: Table, rows: number[]) {
+/** Whether `feeds` hold both kinds of missing cell: a NaN number and an empty category. */
+function hasMissingCells(feeds: Record<string, ort.Tensor>): boolean {
+  const cells = Object.values(feeds).flatMap((t) => Array.from(t.data as ArrayLike<unknown>));
+  return cells.some((c) => Number.isNaN(c)) && cells.includes("");
+}
+
+async function runOnnx(result: TrainResult, feeds: Record<string, ort.Tensor>) {
   const session = await ort.InferenceSession.create(result.onnx);
   try {
-    return await session.run(feedsOf(result, table, rows));
+    return await session.run(feeds);
   } finally {
     await session.release();
   }
+}
+
+// --- the same model and feeds in Python's onnxruntime ---
+
+interface JsonTensor {
+  type: string;
+  dims: number[];
+  data: Array<number | string | null>;
+}
+
+function jsonTensor(tensor: ort.Tensor): JsonTensor {
+  return {
+    type: tensor.type,
+    dims: [...tensor.dims],
+    // JSON has no NaN: a missing number travels as null and becomes NaN again in Python.
+    data: Array.from(tensor.data as ArrayLike<number | string>, (v) =>
+      typeof v === "number" && Number.isNaN(v) ? null : v,
+    ),
+  };
+}
+
+/** `feeds`, element for element, through the exported model in Python's onnxruntime. */
+async function runPythonOnnx(
+  result: TrainResult,
+  feeds: Record<string, ort.Tensor>,
+): Promise<Record<string, JsonTensor>> {
+  const base = join(workDir, `predict-${createHash("sha1").update(result.onnx).digest("hex")}`);
+  writeFileSync(`${base}.onnx`, result.onnx);
+  writeFileSync(
+    `${base}.json`,
+    JSON.stringify(Object.fromEntries(Object.entries(feeds).map(([n, t]) => [n, jsonTensor(t)]))),
+  );
+  const { stdout } = await run(python, [predictScript, `${base}.onnx`, `${base}.json`], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return JSON.parse(stdout) as Record<string, JsonTensor>;
+}
+
+/**
+ * Both runtimes must give the same outputs: the same names, types and shapes, identical labels,
+ * and numbers within 1e-5 (absolute). Both are onnxruntime 1.30.0 fed the same float32 tensors,
+ * so they compute the same bits here; the bound only leaves room for a kernel dispatched
+ * differently to round differently: a few float32 ulps of a probability (≤ 6e-8 each), about
+ * one ulp of a spend near 120 (7.6e-6). A value or category fed differently moves the outputs by
+ * orders of magnitude more (a missing number read as 0 instead of NaN: 0.6 in a probability,
+ * 117 in spend). Returns the largest difference seen.
+ */
+async function expectSameInPython(
+  result: TrainResult,
+  feeds: Record<string, ort.Tensor>,
+  node: ort.InferenceSession.OnnxValueMapType,
+): Promise<number> {
+  const python = await runPythonOnnx(result, feeds);
+  expect(Object.keys(python).sort()).toEqual(Object.keys(node).sort());
+  let max = 0;
+  for (const [name, value] of Object.entries(node)) {
+    const ours = value as ort.Tensor;
+    const theirs = python[name] as JsonTensor;
+    expect({ name, type: theirs.type, dims: theirs.dims }).toEqual({
+      name,
+      type: ours.type,
+      dims: [...ours.dims],
+    });
+    const data = Array.from(ours.data as ArrayLike<number | string>);
+    expect(data.length).toBeGreaterThan(0);
+    expect(theirs.data).toHaveLength(data.length);
+    if (ours.type === "string") {
+      expect(theirs.data, `${name}: onnxruntime-node vs Python onnxruntime`).toEqual(data);
+      continue;
+    }
+    // A NaN on either side makes the difference NaN, which fails the comparison.
+    const difference = maxAbsDifference([data as number[]], [theirs.data as number[]]);
+    expect(difference, `${name}: onnxruntime-node vs Python onnxruntime`).toBeLessThan(1e-5);
+    max = Math.max(max, difference);
+  }
+  return max;
 }
 
 /** Probabilities [N, C] as rows. */
@@ -291,7 +375,7 @@ describe("classification parity with scikit-learn's LogisticRegression (lbfgs)",
   ];
 
   it.each(cases)(
-    "$name: accuracy within 1 pp, same predictions, same probabilities",
+    "$name: accuracy within 1 pp, same predictions and probabilities, same in Python onnxruntime",
     async ({ name, spec: specOf, table: tableOf, close }) => {
       const spec = specOf();
       const table = tableOf();
@@ -313,7 +397,10 @@ describe("classification parity with scikit-learn's LogisticRegression (lbfgs)",
       );
 
       // The exported model, on the raw test rows, against scikit-learn's own predictions.
-      const outputs = await runOnnx(ours, table, theirs.test);
+      const feeds = feedsOf(ours, table, theirs.test);
+      // The generated cases must send missing values through both runtimes, not only complete rows.
+      expect(hasMissingCells(feeds)).toBe(table === generated);
+      const outputs = await runOnnx(ours, feeds);
       const probabilities = rowsOf(outputs.probabilities as ort.Tensor);
       const labels = Array.from((outputs.label as ort.Tensor).data as string[]);
       const difference = maxAbsDifference(probabilities, theirs.probabilities);
@@ -321,6 +408,7 @@ describe("classification parity with scikit-learn's LogisticRegression (lbfgs)",
       Object.assign(parity[name] as object, {
         maxProbabilityDifference: difference,
         sameLabel: agree,
+        pythonOnnxMaxDifference: await expectSameInPython(ours, feeds, outputs),
       });
       expect(difference).toBeLessThan(close);
       expect(agree).toBeGreaterThanOrEqual(0.99);
@@ -351,7 +439,7 @@ describe("regression parity with scikit-learn's LinearRegression and Ridge", () 
   ];
 
   it.each(cases)(
-    "generated spend, $name: R² within 0.01, same predictions",
+    "generated spend, $name: R² within 0.01, same predictions, same in Python onnxruntime",
     async ({ name, model, params }) => {
       const spec = generatedSpec({
         task: "regression",
@@ -368,7 +456,11 @@ describe("regression parity with scikit-learn's LinearRegression and Ridge", () 
       expect(Math.abs(r2 - theirs.r2)).toBeLessThan(1e-9);
       expect(ours.record.metrics.rmse).toBeCloseTo(theirs.rmse, 6);
 
-      const outputs = await runOnnx(ours, generated, theirs.test);
+      const feeds = feedsOf(ours, generated, theirs.test);
+      expect(hasMissingCells(feeds)).toBe(true);
+      const outputs = await runOnnx(ours, feeds);
+      (parity[`generated spend ${name}`] as Record<string, unknown>).pythonOnnxMaxDifference =
+        await expectSameInPython(ours, feeds, outputs);
       const values = Array.from((outputs.value as ort.Tensor).data as Float32Array);
       expect(outputs.value?.dims).toEqual([theirs.test.length, 1]);
       // float32 inference of values around 100: a few units in the 5th significant digit.
@@ -480,7 +572,7 @@ describe("the exported model through serve's named-feature path", () => {
       );
       const outputs = await model.run(encodeInstances(plan, instances, false));
       const served = decodeOutputs(plan.output, outputs, rows.length);
-      const direct = await runOnnx(result, generated, rows);
+      const direct = await runOnnx(result, feedsOf(result, generated, rows));
       const probabilities = rowsOf(direct.probabilities as ort.Tensor);
       served.forEach((prediction, i) => {
         expect(prediction).toMatchObject({ label: (direct.label as ort.Tensor).data[i] });
