@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEnv, storageEnv } from "../functions/lib/config.ts";
+import type { NewModelRecord } from "../functions/lib/storage/model-record.ts";
 import { ObjectStore } from "../functions/lib/storage/object-store.ts";
 import { startMinio } from "../minio/launcher.ts";
 import { setup as pythonSetup, teardown as pythonTeardown } from "../test/setup/python.ts";
@@ -44,7 +45,17 @@ async function makePythonModels(): Promise<PythonModels> {
   return made;
 }
 
-export async function startFixture(log: (line: string) => void): Promise<Fixture> {
+export interface Storage {
+  /** The SKIFF_S3_* settings a serve process needs to find its models. */
+  storage: Record<string, string>;
+  minioPid: number;
+  /** Stores a model version as the registry lays it out. */
+  publish(name: string, version: string, onnx: Uint8Array, record: NewModelRecord): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A real MinIO on a temporary folder, with the bucket serve reads from and nothing in it. */
+export async function startStorage(log: (line: string) => void): Promise<Storage> {
   const dataDir = mkdtempSync(join(tmpdir(), "skiff-bench-minio-"));
   const credentials = { accessKey: "skiff-bench", secretKey: "skiff-bench-secret" };
   const minio = await startMinio({
@@ -53,16 +64,43 @@ export async function startFixture(log: (line: string) => void): Promise<Fixture
     ...credentials,
     onOutput: (line) => log(`minio: ${line}`),
   });
-  try {
-    const storage = {
-      SKIFF_S3_ENDPOINT: minio.endpoint,
-      SKIFF_S3_ACCESS_KEY_ID: credentials.accessKey,
-      SKIFF_S3_SECRET_ACCESS_KEY: credentials.secretKey,
-      SKIFF_S3_BUCKET: "skiff",
-    };
+  const close = async () => {
+    await minio.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const storage = {
+    SKIFF_S3_ENDPOINT: minio.endpoint,
+    SKIFF_S3_ACCESS_KEY_ID: credentials.accessKey,
+    SKIFF_S3_SECRET_ACCESS_KEY: credentials.secretKey,
+    SKIFF_S3_BUCKET: "skiff",
+  };
+  // A client per use, closed after it: the orchestrator keeps no sockets open while it measures.
+  const withStore = async (use: (store: ObjectStore) => Promise<void>) => {
     const store = ObjectStore.fromEnv(parseEnv(storageEnv, storage));
-    await store.ensureBucket();
+    try {
+      await use(store);
+    } finally {
+      store.client.destroy();
+    }
+  };
+  try {
+    await withStore((store) => store.ensureBucket());
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    storage,
+    minioPid: minio.process.pid as number,
+    publish: (name, version, onnx, record) =>
+      withStore((store) => publishModel(store, name, version, onnx, record)),
+    close,
+  };
+}
 
+export async function startFixture(log: (line: string) => void): Promise<Fixture> {
+  const storage = await startStorage(log);
+  try {
     const python = await makePythonModels();
     const expected = JSON.parse(readFileSync(join(python.models, "expected.json"), "utf8")) as {
       iris: { features: string[]; classes: string[]; rows: number[][] };
@@ -70,23 +108,17 @@ export async function startFixture(log: (line: string) => void): Promise<Fixture
     // iris.onnx has plain tensor outputs, so cold starts measure loading a model, not also the
     // one-off rewrite that the ZipMap variant needs.
     const onnx = new Uint8Array(readFileSync(join(python.models, "iris.onnx")));
-    await publishModel(store, "iris", "1", onnx, irisRecord(expected.iris.classes));
+    await storage.publish("iris", "1", onnx, irisRecord(expected.iris.classes));
     await pythonTeardown();
-    store.client.destroy();
-
     return {
-      storage,
+      storage: storage.storage,
       irisRows: expected.iris.rows,
       irisFeatures: expected.iris.features,
-      minioPid: minio.process.pid as number,
-      close: async () => {
-        await minio.stop();
-        rmSync(dataDir, { recursive: true, force: true });
-      },
+      minioPid: storage.minioPid,
+      close: storage.close,
     };
   } catch (error) {
-    await minio.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await storage.close();
     throw error;
   }
 }

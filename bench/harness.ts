@@ -70,7 +70,7 @@ export interface ServeProcess {
 }
 
 export async function startServe(
-  fixture: Fixture,
+  fixture: Pick<Fixture, "storage">,
   entry: string[],
   stdout: number | "ignore" | "pipe",
   extraEnv: Record<string, string> = {},

@@ -15,11 +15,15 @@ export interface Pinned {
 
 export interface PinOptions {
   core: number;
-  /** Arguments after `node`. */
+  /** The program to run: this node unless given (a Python server's interpreter, say). */
+  command?: string;
+  /** Arguments after the program. */
   args: string[];
   env: Record<string, string>;
   /** A file descriptor for stdout, or "ignore"; "pipe" (the default) keeps it for output(). */
   stdout?: number | "ignore" | "pipe";
+  /** As stdout: a server that logs every request on stderr would otherwise feed it to us. */
+  stderr?: number | "pipe";
   cwd: string;
 }
 
@@ -48,10 +52,11 @@ export function stopAllChildren(): void {
 }
 
 export function spawnPinned(options: PinOptions): Pinned {
-  const child = spawn("taskset", ["-c", String(options.core), process.execPath, ...options.args], {
+  const command = options.command ?? process.execPath;
+  const child = spawn("taskset", ["-c", String(options.core), command, ...options.args], {
     cwd: options.cwd,
     env: options.env,
-    stdio: ["ignore", options.stdout ?? "pipe", "pipe"],
+    stdio: ["ignore", options.stdout ?? "pipe", options.stderr ?? "pipe"],
   });
   track(child);
   let text = "";
@@ -117,8 +122,9 @@ export function send(
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Milliseconds from `since` until `url` answers 200, polling every `pollMs`. A request the
- * server holds (serve keeps a request for a model that is still loading) counts until it answers.
+ * Milliseconds from `since` until `url` answers 200 (and, with `accept`, an answer it accepts),
+ * polling every `pollMs`. A request the server holds (serve keeps a request for a model that is
+ * still loading) counts until it answers.
  */
 export async function untilOk(
   pinned: Pinned,
@@ -128,6 +134,7 @@ export async function untilOk(
   since: number,
   pollMs = 5,
   timeoutMs = 60_000,
+  accept: (body: string) => boolean = () => true,
 ): Promise<number> {
   const deadline = since + timeoutMs;
   while (performance.now() < deadline) {
@@ -135,7 +142,7 @@ export async function untilOk(
       throw new Error(`process exited with ${pinned.child.exitCode}:\n${pinned.output()}`);
     try {
       const answer = await send(method, url, body);
-      if (answer.status === 200) return performance.now() - since;
+      if (answer.status === 200 && accept(answer.body)) return performance.now() - since;
     } catch {
       // not listening yet
     }
