@@ -244,6 +244,19 @@ describe("numbers read on the way", () => {
       expect(value).toBe(Number(text));
     });
   });
+
+  it("hands out the numbers of the columns asked for, and text for everything else", async () => {
+    const records: unknown[] = [];
+    const text = 'a,b,c\n1,x,2.5\r\n1e3,"3",\n\n-4,7,"8"\n5,6,7';
+    for await (const r of parseCsv(bytes(text), { numbers: [0, 2] })) records.push(r);
+    expect(records).toEqual([
+      ["a", "b", "c"],
+      [1, "x", 2.5],
+      ["1e3", "3", ""],
+      ["-4", "7", "8"], // a line with a quote is read field by field, as text
+      [5, "6", 7],
+    ]);
+  });
 });
 
 describe("schema inference", () => {

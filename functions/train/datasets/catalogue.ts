@@ -7,7 +7,7 @@
 import { NotFoundError } from "../../lib/errors.ts";
 import { byVersion, layout, NAME_PATTERN, versionOfKey } from "../../lib/storage/layout.ts";
 import type { ObjectStore } from "../../lib/storage/object-store.ts";
-import { parseCsv } from "./csv.ts";
+import { type Field, parseCsv } from "./csv.ts";
 import { type DatasetRecord, datasetRecordSchema } from "./schema.ts";
 
 export interface DatasetSummary {
@@ -75,15 +75,20 @@ export async function readDatasetRecord(
 }
 
 /**
+ * A fresh pass over a version's data rows (header excluded), as text; given `numbers`, those
+ * columns' plain decimal numbers come as numbers (see CsvOptions.numbers).
+ */
+export interface DatasetRows {
+  (): AsyncIterable<string[]>;
+  (numbers: readonly number[]): AsyncIterable<Field[]>;
+}
+
+/**
  * The data rows of a version (header excluded), parsed with the parser upload validated them
  * with. Each call of the answer is a fresh pass over data.csv, streamed from storage, so a
  * trainer can read the data as many times as it needs without holding it in memory.
  */
-export function readDatasetRows(
-  store: ObjectStore,
-  name: string,
-  version: string,
-): () => AsyncIterable<string[]> {
+export function readDatasetRows(store: ObjectStore, name: string, version: string): DatasetRows {
   const key = layout.datasetData(name, version);
   async function* bytes(): AsyncGenerator<Uint8Array> {
     const stream = await store.getStream(key);
@@ -92,7 +97,12 @@ export function readDatasetRows(
     }
     yield* stream;
   }
-  return () => withoutFirst(parseCsv(bytes()));
+  function rows(): AsyncIterable<string[]>;
+  function rows(numbers: readonly number[]): AsyncIterable<Field[]>;
+  function rows(numbers?: readonly number[]): AsyncIterable<Field[]> {
+    return withoutFirst(parseCsv(bytes(), { numbers }));
+  }
+  return rows;
 }
 
 /** `records` minus the first, handing each later one straight through (no extra await). */

@@ -7,7 +7,7 @@
  * It works on the bytes as they arrive, never on decoded text: the delimiters are ASCII, so
  * finding cells needs no decoding. Since it reads every byte anyway, it also reads the value of
  * each cell that is a plain decimal number (most cells of a training set) on the way, which
- * spares the schema scan a second pass over them.
+ * spares the schema scan a second pass over them, and a trainer a string per number.
  * UTF-8 is checked per stretch of complete records with the native `isUtf8`, so a bad byte is
  * reported with its line. Strings are made only for whoever asks for them (`recordsTo`), one
  * decode per stretch of text rather than one per cell.
@@ -58,13 +58,28 @@ export interface CellSink {
 export const CellKind = { UNREAD: 0, INTEGER: 1, DECIMAL: 2 } as const;
 export type CellKind = (typeof CellKind)[keyof typeof CellKind];
 
-/** Receives each record with the line it starts on (1-based, counting every line of the file). */
-export type RecordSink = (fields: string[], line: number) => void;
+/** A field of a record: its text, or its number when the caller asked for its column's numbers. */
+export type Field = string | number;
+
+/**
+ * Receives each record with the line it starts on (1-based, counting every line of the file).
+ * Its fields are text, except in the columns `CsvOptions.numbers` names.
+ */
+export type RecordSink<F extends Field = string> = (fields: F[], line: number) => void;
 
 export interface CsvOptions {
   /** Longest record, in bytes, before the input is judged broken (an unclosed quote, say). */
   maxRecordBytes?: number;
+  /**
+   * Columns (0-based) whose plain decimal numbers come as numbers rather than text: the parser
+   * has read them already, so a reader that wants numbers (a trainer) is spared a string per
+   * cell and parsing it again. Other cells of those columns still come as text.
+   */
+  numbers?: readonly number[];
 }
+
+/** Options that leave every field text. */
+type TextOptions = CsvOptions & { numbers?: undefined };
 
 export const DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024;
 
@@ -75,6 +90,8 @@ const COMMA = 44;
 const MINUS = 45;
 const PLUS = 43;
 const POINT = 46;
+const ZERO = 48;
+const LINE_FEED = Uint8Array.of(LF);
 const EMPTY = new Uint8Array(0);
 /** 1e0..1e22, every one exact in a double; parsed from text so no pow() rounding creeps in. */
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
@@ -98,6 +115,8 @@ export class CsvParser {
   /** Chunks pushed since the last parse. */
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
+  /** The input so far is empty or ends with a line feed. */
+  #endsLine = true;
   /**
    * A long unfinished record is parsed again only once this much more input has come, so a
    * record spanning many chunks costs linear time, not quadratic.
@@ -112,8 +131,10 @@ export class CsvParser {
   #values = new Float64Array(64);
   #unescaped = new Uint8Array(1024);
 
-  constructor(sink: CellSink | RecordSink, options: CsvOptions = {}) {
-    this.#sink = typeof sink === "function" ? recordsTo(sink) : sink;
+  constructor(sink: CellSink | RecordSink, options?: TextOptions);
+  constructor(sink: CellSink | RecordSink<Field>, options: CsvOptions);
+  constructor(sink: CellSink | RecordSink<Field>, options: CsvOptions = {}) {
+    this.#sink = typeof sink === "function" ? recordsTo(sink, options.numbers) : sink;
     this.#maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   }
 
@@ -124,6 +145,7 @@ export class CsvParser {
 
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
+    this.#endsLine = chunk[chunk.length - 1] === LF;
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
     if (this.#pendingBytes >= this.#waitFor) this.#parse(false);
@@ -131,6 +153,8 @@ export class CsvParser {
 
   /** Parses what is left as the end of the input: an unclosed quote is an error here. */
   end(): void {
+    // A last line without a line break is still a record; given one, it is read like any other.
+    if (!this.#endsLine) this.push(LINE_FEED);
     this.#parse(true);
     this.#rest = EMPTY;
   }
@@ -184,38 +208,18 @@ export class CsvParser {
     sink.region?.(b, from, complete);
     let pos = from;
     let line = this.#line;
-    // The next line feed and quote at or after where we look; -1 when there is none left.
-    let lineFeed = -2;
+    // The next quote at or after where we look; -1 when there is none left.
     let quote = -2;
 
     records: while (pos < n) {
-      // Empty lines are skipped.
-      const first = b[pos];
-      if (first === LF) {
-        pos++;
-        line++;
-        continue;
-      }
-      if (first === CR && (pos + 1 === n || b[pos + 1] === LF)) {
-        if (pos + 1 === n && !final) break;
-        pos += 2;
-        line++;
-        continue;
-      }
-
-      // A line without a quote, the common case: cells straight to the sink.
-      if (lineFeed !== -1 && lineFeed < pos) lineFeed = b.indexOf(LF, pos);
-      const lineEnd = lineFeed !== -1 ? lineFeed : final ? n : -1;
-      if (lineEnd === -1) break;
+      // The lines before the next quote's line, the common case, in one go.
       if (quote !== -1 && quote < pos) quote = b.indexOf(QUOTE, pos);
-      if (quote === -1 || quote > lineEnd) {
-        const end = lineEnd > pos && b[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
-        this.#cells(b, pos, end);
-        sink.endRecord(line);
-        line++;
-        pos = lineEnd + 1;
-        continue;
+      const plainEnd = quote === -1 || quote >= complete ? complete : b.lastIndexOf(LF, quote) + 1;
+      if (plainEnd > pos) {
+        line = this.#plainLines(b, pos, plainEnd, line);
+        pos = plainEnd;
       }
+      if (pos >= complete) break; // what is left is a line not complete yet
 
       // A line with a quote: field by field, keeping the cells until the record is complete,
       // since a quoted field may hold commas and line breaks and go on past this chunk.
@@ -345,59 +349,72 @@ export class CsvParser {
   }
 
   /**
-   * The cells of one line without quotes, `b[from, end)`, each to the sink as soon as it is cut,
-   * with its number read on the way while it looks like one: digits are tested first, being
-   * the commonest bytes of a training set.
+   * The records of `b[from, to)`: lines without a quote, the last one ending in a line feed.
+   * Each cell goes to the sink as soon as it is cut, its number read on the way while it looks
+   * like one. The line feed at the end stops every inner loop, so they test bytes, never the
+   * position; that and reading a whole stretch of lines in one loop, rather than finding each
+   * line's end first, is what makes this the cheap part of an upload.
    */
-  #cells(b: Uint8Array, from: number, end: number): void {
+  #plainLines(b: Uint8Array, from: number, to: number, line: number): number {
     const sink = this.#sink;
     let p = from;
-    for (;;) {
-      const start = p;
-      let c = p < end ? (b[p] as number) : 0;
-      let negative = false;
-      if (c === MINUS || c === PLUS) {
-        negative = c === MINUS;
-        p++;
+    while (p < to) {
+      let c = b[p] as number;
+      // Empty lines are skipped.
+      if (c === LF || (c === CR && b[p + 1] === LF)) {
+        p += c === LF ? 1 : 2;
+        line++;
+        continue;
       }
-      const digitsFrom = p;
-      let mantissa = 0;
-      let point = -1; // where the decimal point is; -1 while there is none
-      let plain = true;
-      for (; p < end; p++) {
+      for (;;) {
+        const start = p;
         c = b[p] as number;
-        if (c <= 57 && c >= 48) {
-          mantissa = mantissa * 10 + (c - 48);
-          continue;
+        const negative = c === MINUS;
+        if (negative || c === PLUS) c = b[++p] as number;
+        const digitsFrom = p;
+        let mantissa = 0;
+        // `digit >>> 0 <= 9`: one unsigned comparison tests both bounds.
+        for (let digit = c - ZERO; digit >>> 0 <= 9; digit = c - ZERO) {
+          mantissa = mantissa * 10 + digit;
+          c = b[++p] as number;
         }
-        if (c === COMMA) break;
-        if (c === POINT && point < 0) {
+        let point = -1; // where the decimal point is; -1 while there is none
+        if (c === POINT) {
           point = p;
+          c = b[++p] as number;
+          for (let digit = c - ZERO; digit >>> 0 <= 9; digit = c - ZERO) {
+            mantissa = mantissa * 10 + digit;
+            c = b[++p] as number;
+          }
+        }
+        if (c === COMMA || c === LF || (c === CR && b[p + 1] === LF)) {
+          const fraction = point < 0 ? 0 : p - point - 1;
+          const digits = p - digitsFrom - (point < 0 ? 0 : 1);
+          if (digits > 0 && mantissa <= Number.MAX_SAFE_INTEGER && fraction <= 22) {
+            const magnitude =
+              fraction > 0 ? mantissa / (POWERS_OF_TEN[fraction] as number) : mantissa;
+            const kind = point < 0 ? CellKind.INTEGER : CellKind.DECIMAL;
+            sink.cell(b, start, p, kind, negative ? -magnitude : magnitude);
+          } else {
+            sink.cell(b, start, p, CellKind.UNREAD, Number.NaN);
+          }
+        } else {
+          // Not a plain number: on to the comma or line feed. A CR before the line feed ends
+          // the line rather than the cell.
+          while (c !== COMMA && c !== LF) c = b[++p] as number;
+          sink.cell(b, start, c === LF && b[p - 1] === CR ? p - 1 : p, CellKind.UNREAD, Number.NaN);
+        }
+        if (c === COMMA) {
+          p++;
           continue;
         }
-        plain = false; // not a plain number: just find the cell's end
-        for (p++; p < end; p++) {
-          if (b[p] === COMMA) break;
-        }
+        p += c === LF ? 1 : 2;
         break;
       }
-      const fraction = point < 0 ? 0 : p - point - 1;
-      const digits = p - digitsFrom - (point < 0 ? 0 : 1);
-      if (plain && digits > 0 && mantissa <= Number.MAX_SAFE_INTEGER && fraction <= 22) {
-        const magnitude = fraction > 0 ? mantissa / (POWERS_OF_TEN[fraction] as number) : mantissa;
-        sink.cell(
-          b,
-          start,
-          p,
-          point < 0 ? CellKind.INTEGER : CellKind.DECIMAL,
-          negative ? -magnitude : magnitude,
-        );
-      } else {
-        sink.cell(b, start, p, CellKind.UNREAD, Number.NaN);
-      }
-      if (p >= end) return;
-      p++;
+      sink.endRecord(line);
+      line++;
     }
+    return line;
   }
 
   #emptyCell(count: number, at: number): number {
@@ -457,7 +474,8 @@ export class CsvParser {
 function concat(parts: Uint8Array[]): Uint8Array {
   let size = 0;
   for (const part of parts) size += part.length;
-  const out = new Uint8Array(size);
+  // A Buffer, like the chunks it joins: a parser loop that sees one kind of array stays fast.
+  const out = Buffer.allocUnsafe(size);
   let at = 0;
   for (const part of parts) {
     out.set(part, at);
@@ -467,15 +485,18 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 /**
- * A CellSink that hands whole records, as arrays of strings, to `sink`. Each stretch of input
- * is decoded once; cells are cut out of the text by position. For ASCII text, bytes and
- * characters line up; otherwise a cursor walks the bytes to find each cell's characters.
+ * A CellSink that hands whole records to `sink`, as arrays of strings except for the numbers
+ * the parser read in the columns `numbers` names. Each stretch of input is decoded once; cells
+ * are cut out of the text by position. For ASCII text, bytes and characters line up; otherwise
+ * a cursor walks the bytes to find each cell's characters.
  */
-export function recordsTo(sink: RecordSink): CellSink {
+export function recordsTo(sink: RecordSink<Field>, numbers: readonly number[] = []): CellSink {
+  const asNumber = new Uint8Array(Math.max(-1, ...numbers) + 1);
+  for (const column of numbers) asNumber[column] = 1;
   // ignoreBOM: a U+FEFF inside the data is a character like any other (the file's own BOM
   // never gets here), and dropping it would shift every position after it.
   const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-  let fields: string[] = [];
+  let fields: Field[] = [];
   let source: Uint8Array = EMPTY;
   let base = 0;
   let text = "";
@@ -504,8 +525,10 @@ export function recordsTo(sink: RecordSink): CellSink {
       cursorByte = start;
       cursorChar = 0;
     },
-    cell(bytes, start, end) {
-      if (bytes !== source) {
+    cell(bytes, start, end, kind, value) {
+      if (kind !== CellKind.UNREAD && asNumber[fields.length] === 1) {
+        fields.push(value);
+      } else if (bytes !== source) {
         fields.push(decoder.decode(bytes.subarray(start, end)));
       } else if (ascii) {
         fields.push(text.slice(start - base, end - base));
@@ -531,12 +554,20 @@ function latin1(bytes: Uint8Array): string {
  * Records of UTF-8 CSV bytes in batches, one batch per chunk of input: the cheap way to read a
  * large file, since each `await` costs more than parsing a short record.
  */
+export function parseCsvBatches(
+  source: AsyncIterable<Uint8Array>,
+  options?: TextOptions,
+): AsyncGenerator<string[][]>;
+export function parseCsvBatches(
+  source: AsyncIterable<Uint8Array>,
+  options: CsvOptions,
+): AsyncGenerator<Field[][]>;
 export async function* parseCsvBatches(
   source: AsyncIterable<Uint8Array>,
   options: CsvOptions = {},
-): AsyncGenerator<string[][]> {
-  let batch: string[][] = [];
-  const parser = new CsvParser((fields) => {
+): AsyncGenerator<Field[][]> {
+  let batch: Field[][] = [];
+  const parser = new CsvParser((fields: Field[]) => {
     batch.push(fields);
   }, options);
   for await (const chunk of source) {
@@ -557,26 +588,34 @@ export async function* parseCsvBatches(
  */
 export function parseCsv(
   source: AsyncIterable<Uint8Array>,
+  options?: TextOptions,
+): AsyncIterable<string[]>;
+export function parseCsv(
+  source: AsyncIterable<Uint8Array>,
+  options: CsvOptions,
+): AsyncIterable<Field[]>;
+export function parseCsv(
+  source: AsyncIterable<Uint8Array>,
   options: CsvOptions = {},
-): AsyncIterable<string[]> {
+): AsyncIterable<Field[]> {
   return {
-    [Symbol.asyncIterator](): AsyncIterator<string[]> {
+    [Symbol.asyncIterator](): AsyncIterator<Field[]> {
       const batches = parseCsvBatches(source, options);
-      let batch: string[][] = [];
+      let batch: Field[][] = [];
       let index = 0;
-      const refill = async (): Promise<IteratorResult<string[]>> => {
+      const refill = async (): Promise<IteratorResult<Field[]>> => {
         for (;;) {
           const next = await batches.next();
           if (next.done) return { value: undefined, done: true };
           batch = next.value;
           index = 0;
-          if (batch.length > 0) return { value: batch[index++] as string[], done: false };
+          if (batch.length > 0) return { value: batch[index++] as Field[], done: false };
         }
       };
       return {
         next() {
           if (index < batch.length) {
-            return Promise.resolve({ value: batch[index++] as string[], done: false });
+            return Promise.resolve({ value: batch[index++] as Field[], done: false });
           }
           return refill();
         },

@@ -37,10 +37,11 @@ export interface ProfileResult {
   columns: ColumnSchema[];
 }
 
-/** The per-cell counters of all columns, one slot per column. */
+/**
+ * The per-cell counters of all columns, one slot per column. Non-missing cells are not counted
+ * here: they are the rows less the missing cells, which spares the commonest cell a counter.
+ */
 class Tallies {
-  /** Non-missing cells. */
-  readonly present: Float64Array;
   readonly min: Float64Array;
   readonly max: Float64Array;
   /** 1 once a number with a point or an exponent was seen. */
@@ -49,7 +50,6 @@ class Tallies {
   readonly learning: Uint8Array;
 
   constructor(width: number) {
-    this.present = new Float64Array(width);
     this.min = new Float64Array(width).fill(Number.POSITIVE_INFINITY);
     this.max = new Float64Array(width).fill(Number.NEGATIVE_INFINITY);
     this.decimal = new Uint8Array(width);
@@ -116,10 +116,9 @@ export class ColumnProfiler {
         return;
       }
     }
+    if (this.#settled) return;
     const tallies = this.#tallies;
     const i = this.#index;
-    tallies.present[i] = (tallies.present[i] as number) + 1;
-    if (this.#settled) return;
     // A value seen before teaches nothing new: its type and range were noted the first time.
     if (this.#values?.has(b, start, end)) return;
     this.#collect(b, start, end);
@@ -163,16 +162,17 @@ export class ColumnProfiler {
     else this.#maybeBoolean = false;
   }
 
-  get type(): ColumnType {
+  /** The column's type, once all `rows` data rows have been seen. */
+  typeOf(rows: number): ColumnType {
     const i = this.#index;
-    if (this.#tallies.present[i] === 0) return "categorical";
+    if (this.#missing === rows) return "categorical";
     if (this.#maybeBoolean && this.#sawBooleanWord) return "boolean";
     if (this.#maybeNumber) return this.#tallies.decimal[i] === 1 ? "number" : "integer";
     return "categorical";
   }
 
-  result(): ColumnSchema {
-    const type = this.type;
+  result(rows: number): ColumnSchema {
+    const type = this.typeOf(rows);
     const column: ColumnSchema = { name: this.name, type, missing: this.#missing };
     if (this.#values === undefined) {
       column.tooManyValues = true;
@@ -219,7 +219,6 @@ export class DatasetProfiler implements CellSink {
     }
     if (kind !== CellKind.UNREAD) {
       const tallies = this.#tallies;
-      tallies.present[i] = (tallies.present[i] as number) + 1;
       if (kind === CellKind.DECIMAL) tallies.decimal[i] = 1;
       tallies.number(i, value);
       if (tallies.learning[i] === 1)
@@ -254,7 +253,7 @@ export class DatasetProfiler implements CellSink {
     if (this.#rows === 0) {
       throw new InvalidRequestError("the CSV has a header but no data rows");
     }
-    return { rows: this.#rows, columns: this.#columns.map((c) => c.result()) };
+    return { rows: this.#rows, columns: this.#columns.map((c) => c.result(this.#rows)) };
   }
 
   #profilersFor(names: string[], line: number): ColumnProfiler[] {

@@ -4,6 +4,7 @@
  * feature sit in a row, which features are numeric and which categorical, and how one row's
  * cells become numbers, categories and a target.
  */
+import type { Field } from "../datasets/csv.ts";
 import type { ColumnSchema, ColumnType } from "../datasets/schema.ts";
 import { TrainingError } from "./errors.ts";
 
@@ -131,7 +132,12 @@ function numberOf(cell: string, type: ColumnType): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
-function invalid(cell: string, type: ColumnType, where: string): TrainingError {
+/** A cell the source may have read as a number already. */
+function numberOfField(cell: Field, type: ColumnType): number | undefined {
+  return typeof cell === "number" ? cell : numberOf(cell, type);
+}
+
+function invalid(cell: Field, type: ColumnType, where: string): TrainingError {
   const what = type === "boolean" ? "a boolean" : "a finite number";
   return new TrainingError(`${where}: "${cell}" is not ${what}`);
 }
@@ -142,6 +148,8 @@ export class RowParser {
   readonly #indices: Int32Array;
   readonly #types: ColumnType[];
   readonly #row: ParsedRow;
+  /** The columns read as numbers: numeric features, and the target when it is numeric. */
+  readonly numberColumns: readonly number[];
 
   constructor(layout: Layout) {
     this.#layout = layout;
@@ -152,10 +160,13 @@ export class RowParser {
       categorical: layout.categorical.map(() => ""),
       target: undefined,
     };
+    const target = layout.target;
+    const numericTarget = target.type === "number" || target.type === "integer";
+    this.numberColumns = [...this.#indices, ...(numericTarget ? [target.index] : [])];
   }
 
   /** `row` is the 0-based data row, for messages. The result is valid until the next call. */
-  parse(cells: readonly string[], row: number): ParsedRow {
+  parse(cells: readonly Field[], row: number): ParsedRow {
     const layout = this.#layout;
     if (cells.length < layout.columnCount) {
       throw new TrainingError(
@@ -167,8 +178,8 @@ export class RowParser {
     const types = this.#types;
     const numeric = out.numeric;
     for (let i = 0; i < indices.length; i++) {
-      const cell = cells[indices[i] as number] as string;
-      const value = numberOf(cell, types[i] as ColumnType);
+      const cell = cells[indices[i] as number] as Field;
+      const value = numberOfField(cell, types[i] as ColumnType);
       if (value === undefined) {
         const column = layout.numeric[i] as NumericColumn;
         throw invalid(cell, column.type, cellName(row, column.name, false));
@@ -177,17 +188,19 @@ export class RowParser {
     }
     const categorical = layout.categorical;
     for (let i = 0; i < categorical.length; i++)
-      out.categorical[i] = cells[(categorical[i] as CategoricalColumn).index] as string;
-    out.target = this.#target(cells[layout.target.index] as string, row);
+      out.categorical[i] = String(cells[(categorical[i] as CategoricalColumn).index]);
+    out.target = this.#target(cells[layout.target.index] as Field, row);
     return out;
   }
 
-  #target(cell: string, row: number): string | number | undefined {
+  #target(cell: Field, row: number): string | number | undefined {
     const { task, target } = this.#layout;
     const numericTarget = target.type === "number" || target.type === "integer";
     // A categorical class is kept as written, but a blank one is no class.
-    if (task === "classification" && !numericTarget) return isBlank(cell) ? undefined : cell;
-    const value = numberOf(cell, target.type);
+    if (task === "classification" && !numericTarget) {
+      return typeof cell === "string" && isBlank(cell) ? undefined : String(cell);
+    }
+    const value = numberOfField(cell, target.type);
     if (value === undefined) throw invalid(cell, target.type, cellName(row, target.name, true));
     if (Number.isNaN(value)) return undefined;
     // Numeric class labels are written canonically, so "1" and "1.0" are one class.

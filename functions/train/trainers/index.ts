@@ -139,8 +139,9 @@ function resultOf(
 }
 
 /**
- * `rows()` starts a fresh pass over the data rows (header excluded), each a string[] aligned
- * with `columns`, "" meaning missing; the streaming trainer calls it several times.
+ * `rows(numbers)` starts a fresh pass over the data rows (header excluded), each an array of
+ * cells aligned with `columns`: text, "" meaning missing, though cells of the `numbers` columns
+ * may come as numbers already. The streaming trainer calls it several times.
  */
 export async function train(
   spec: TrainSpec,
