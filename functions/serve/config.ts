@@ -62,9 +62,12 @@ export const serveSettings = z.object({
     .default(true),
   /** A log file is written when this many records wait, or when the oldest is this old. */
   SKIFF_PREDICTION_LOG_BATCH: count(1000),
+  /** …or when the waiting records add up to this many bytes (requests with many rows). */
+  SKIFF_PREDICTION_LOG_BATCH_BYTES: count(4 * 1024 * 1024),
   SKIFF_PREDICTION_LOG_MAX_AGE_MS: millis(5000),
   /** Records kept while storage is unreachable; past this, new records are dropped and counted. */
   SKIFF_PREDICTION_LOG_MAX_BUFFER: count(50_000),
+  SKIFF_PREDICTION_LOG_MAX_BUFFER_BYTES: count(64 * 1024 * 1024),
 });
 
 export const serveEnv = baseEnv.extend(storageEnv.shape).extend(serveSettings.shape);

@@ -32,8 +32,12 @@ export interface PredictionLogOptions {
   logger: Logger;
   metrics: ServeMetrics;
   batchSize: number;
+  /** A batch is also written once its lines add up to this many bytes (large requests). */
+  batchBytes?: number;
   maxAgeMs: number;
   maxBuffered: number;
+  /** The buffer's bound in bytes of lines, beside `maxBuffered` records. */
+  maxBufferedBytes?: number;
   /** First retry delay after a failed write; doubles up to `maxBackoffMs`. */
   backoffMs?: number;
   maxBackoffMs?: number;
@@ -50,6 +54,8 @@ interface Buffered {
 export class PredictionLog {
   readonly #options: PredictionLogOptions;
   #buffer: Buffered[] = [];
+  /** UTF-16 length of the buffered lines: close enough to their bytes for a bound. */
+  #bufferedChars = 0;
   #oldestAt = 0;
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> | undefined;
@@ -68,7 +74,11 @@ export class PredictionLog {
 
   /** Cheap and synchronous: the request never waits for storage. */
   append(record: PredictionRecord): void {
-    if (this.#buffer.length >= this.#options.maxBuffered) {
+    const line = JSON.stringify(record);
+    if (
+      this.#buffer.length >= this.#options.maxBuffered ||
+      this.#bufferedChars + line.length > (this.#options.maxBufferedBytes ?? Infinity)
+    ) {
       this.#dropped++;
       this.#options.metrics.logRecords.inc({ outcome: "dropped" });
       // One warning per burst, not one per dropped record.
@@ -81,12 +91,13 @@ export class PredictionLog {
       return;
     }
     if (this.#buffer.length === 0) this.#oldestAt = Date.now();
-    this.#buffer.push({
-      model: record.model,
-      day: record.time.slice(0, 10),
-      line: JSON.stringify(record),
-    });
-    if (this.#buffer.length >= this.#options.batchSize) this.#kick(0);
+    this.#buffer.push({ model: record.model, day: record.time.slice(0, 10), line });
+    this.#bufferedChars += line.length;
+    if (
+      this.#buffer.length >= this.#options.batchSize ||
+      this.#bufferedChars >= (this.#options.batchBytes ?? Infinity)
+    )
+      this.#kick(0);
     else this.#kick(this.#options.maxAgeMs);
   }
 
@@ -124,6 +135,7 @@ export class PredictionLog {
         "prediction log records lost at shutdown",
       );
       this.#buffer = [];
+      this.#bufferedChars = 0;
     }
   }
 
@@ -162,6 +174,7 @@ export class PredictionLog {
   async #writeBatch(): Promise<void> {
     const batch = this.#buffer;
     this.#buffer = [];
+    this.#bufferedChars = 0;
     const groups = new Map<string, Buffered[]>();
     for (const record of batch) {
       const k = `${record.model}/${record.day}`;
@@ -194,13 +207,20 @@ export class PredictionLog {
       return;
     }
     this.#failures++;
-    // Put the failed records back in front, within the bound; what does not fit is dropped.
+    // Put the failed records back in front, within the bounds; what does not fit is dropped.
     const room = Math.max(0, this.#options.maxBuffered - this.#buffer.length);
-    const kept = failed.slice(0, room);
+    let roomChars = (this.#options.maxBufferedBytes ?? Infinity) - this.#bufferedChars;
+    const kept: Buffered[] = [];
+    for (const record of failed) {
+      if (kept.length >= room || record.line.length > roomChars) break;
+      kept.push(record);
+      roomChars -= record.line.length;
+    }
     if (failed.length > kept.length) {
       this.#options.metrics.logRecords.inc({ outcome: "dropped" }, failed.length - kept.length);
     }
     this.#buffer = [...kept, ...this.#buffer];
+    this.#bufferedChars += kept.reduce((n, r) => n + r.line.length, 0);
     this.#oldestAt = Date.now();
   }
 }

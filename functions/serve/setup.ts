@@ -37,8 +37,10 @@ export function setUpServe(env: ServeEnv, store: ObjectStore, deps: FunctionDeps
         logger: deps.logger,
         metrics,
         batchSize: env.SKIFF_PREDICTION_LOG_BATCH,
+        batchBytes: env.SKIFF_PREDICTION_LOG_BATCH_BYTES,
         maxAgeMs: env.SKIFF_PREDICTION_LOG_MAX_AGE_MS,
         maxBuffered: env.SKIFF_PREDICTION_LOG_MAX_BUFFER,
+        maxBufferedBytes: env.SKIFF_PREDICTION_LOG_MAX_BUFFER_BYTES,
       })
     : undefined;
 

@@ -41,7 +41,13 @@ async function logged(
 
 function setUp(
   store: ObjectStore,
-  options: Partial<{ batchSize: number; maxAgeMs: number; maxBuffered: number }> = {},
+  options: Partial<{
+    batchSize: number;
+    batchBytes: number;
+    maxAgeMs: number;
+    maxBuffered: number;
+    maxBufferedBytes: number;
+  }> = {},
 ) {
   const { logger, lines } = capturedLogger("serve");
   const metrics = createServeMetrics(new Registry());
@@ -52,6 +58,8 @@ function setUp(
     batchSize: options.batchSize ?? 1000,
     maxAgeMs: options.maxAgeMs ?? 60_000,
     maxBuffered: options.maxBuffered ?? 1000,
+    ...(options.batchBytes ? { batchBytes: options.batchBytes } : {}),
+    ...(options.maxBufferedBytes ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
     backoffMs: 50,
     maxBackoffMs: 200,
   });
@@ -130,5 +138,37 @@ describe("prediction log", () => {
     expect(log.pending).toBe(0);
     expect(await count("dropped")).toBe(25);
     expect(lines().some((l) => l.msg === "prediction log records lost at shutdown")).toBe(true);
+  });
+
+  it("bounds batches and the buffer by bytes too, so requests with many rows cannot pile up", async () => {
+    // A record carrying 64 rows of 50 features: about 20 KB of JSON.
+    const big = (i: number): PredictionRecord => ({
+      ...record(i),
+      inputs: Array.from({ length: 64 }, (_, r) =>
+        Object.fromEntries(
+          Array.from({ length: 50 }, (_, f) => [`feature_${f}`, r * 1000 + f + 0.5]),
+        ),
+      ),
+    });
+    const size = JSON.stringify(big(0)).length;
+    expect(size).toBeGreaterThan(15_000);
+
+    const store = await freshStore();
+    const written = setUp(store, { batchSize: 1000, batchBytes: size * 3 });
+    for (let i = 0; i < 2; i++) written.log.append(big(i));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await written.count("written")).toBe(0);
+    written.log.append(big(2));
+    await until(async () => (await written.count("written")) === 3);
+    expect((await logged(store)).flatMap((f) => f.records)).toEqual([big(0), big(1), big(2)]);
+
+    const unreachable = ObjectStore.fromEnv(
+      testStorageEnv(`missing-${randomBytes(4).toString("hex")}`),
+    );
+    const held = setUp(unreachable, { maxBuffered: 1000, maxBufferedBytes: size * 4 + 100 });
+    for (let i = 0; i < 10; i++) held.log.append(big(i));
+    expect(held.log.pending).toBe(4);
+    expect(await held.count("dropped")).toBe(6);
+    await held.log.close(300);
   });
 });
