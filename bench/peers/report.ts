@@ -296,6 +296,7 @@ skiff's v2, its own JSON endpoint against skiff's named predict.
 
 Models (the same fitted object everywhere: joblib for the Python servers, skl2onnx ONNX in
 MinIO for skiff):
+
 ${modelLines}
 
 ${how}
