@@ -1,12 +1,14 @@
 /**
  * @module serve/metrics
- * What serve reports beyond request counts: inference and load times per model, cache hits and
- * misses, and prediction-log records written and dropped.
+ * What serve reports beyond request counts: inference and load times per model, the rows of
+ * each onnxruntime run (how well dynamic batching packs them), cache hits and misses, and
+ * prediction-log records written and dropped.
  */
 import { Counter, Histogram, type Registry } from "prom-client";
 
 export interface ServeMetrics {
   inference: Histogram<"model" | "version">;
+  runRows: Histogram<"model">;
   load: Histogram<"model" | "outcome">;
   cache: Counter<"outcome">;
   logRecords: Counter<"outcome">;
@@ -19,6 +21,13 @@ export function createServeMetrics(registry: Registry): ServeMetrics {
       help: "Time spent in the model runtime per request",
       labelNames: ["model", "version"],
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1],
+      registers: [registry],
+    }),
+    runRows: new Histogram({
+      name: "skiff_inference_run_rows",
+      help: "Rows per onnxruntime run; above a request's rows when dynamic batching shared the run",
+      labelNames: ["model"],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
       registers: [registry],
     }),
     load: new Histogram({

@@ -159,7 +159,10 @@ export class ModelRegistry {
     const load =
       this.#options.load ??
       ((stored: StoredModel) =>
-        OnnxModel.load(stored, { batchMaxRows: this.#options.batchMaxRows ?? 0 }));
+        OnnxModel.load(stored, {
+          batchMaxRows: this.#options.batchMaxRows ?? 0,
+          onRun: (rows) => this.#options.metrics.runRows.observe({ model: stored.name }, rows),
+        }));
     const promise = this.#options.repository.read(name, version).then(load);
     this.#entries.set(k, { state: "loading", promise });
     promise.then(

@@ -51,6 +51,51 @@ describe("named predict with scikit-learn models", () => {
     },
   );
 
+  it("gives each of many concurrent requests its own answer while they share model runs", async () => {
+    const runRows = async () => {
+      const metric = await serve.metrics.registry
+        .getSingleMetric("skiff_inference_run_rows")
+        ?.get();
+      const value = (name: string) =>
+        (metric?.values ?? []).find(
+          (v) =>
+            (v as { metricName?: string }).metricName === name && v.labels.model === "iris-plain",
+        )?.value ?? 0;
+      return {
+        runs: value("skiff_inference_run_rows_count"),
+        rows: value("skiff_inference_run_rows_sum"),
+      };
+    };
+    const before = await runRows();
+    // Single rows and small batches mixed, as concurrent clients send them.
+    const asks: Array<Record<string, unknown>> = instances.map((instance, i) =>
+      i % 5 === 0 ? { instances: instances.slice(i, i + 3) } : instance,
+    );
+    const answers = await Promise.all(
+      asks.map(async (ask) => {
+        const res = await serve.post("/models/iris-plain/predict", ask);
+        expect(res.status).toBe(200);
+        return (await res.json()) as {
+          label?: string;
+          predictions?: Array<{ label: string }>;
+        };
+      }),
+    );
+    answers.forEach((answer, i) => {
+      const expectedLabels = i % 5 === 0 ? iris.labels.slice(i, i + 3) : [iris.labels[i]];
+      const got = answer.predictions ? answer.predictions.map((p) => p.label) : [answer.label];
+      expect(got).toEqual(expectedLabels);
+    });
+    const after = await runRows();
+    const rows = asks.reduce(
+      (n, ask) => n + (Array.isArray(ask.instances) ? ask.instances.length : 1),
+      0,
+    );
+    expect(after.rows - before.rows).toBe(rows);
+    // Shared runs: far fewer onnxruntime runs than requests.
+    expect(after.runs - before.runs).toBeLessThan(asks.length / 2);
+  });
+
   it("answers one object with one prediction, under /serve too", async () => {
     const res = await serve.post("/serve/models/iris/predict", instances[0]);
     expect(res.status).toBe(200);

@@ -13,6 +13,8 @@ import { rewriteToTensorOutputs } from "./tensor-outputs.ts";
 export interface LoadOptions {
   /** Most rows one shared run may stack (dynamic batching); 0 runs every request alone. */
   batchMaxRows: number;
+  /** Told the rows of every onnxruntime run (the first dimension of its first input). */
+  onRun?: (rows: number) => void;
 }
 
 export interface TensorSpec {
@@ -66,8 +68,14 @@ export class OnnxModel {
     this.sizeBytes = sizeBytes;
     this.inputs = specsOf(session.inputMetadata, "input");
     this.outputs = specsOf(session.outputMetadata, "output");
+    const { onRun } = options;
     this.#batcher = new RunBatcher(
-      (feeds, names) => session.run(feeds, names),
+      onRun
+        ? (feeds, names) => {
+            onRun(Object.values(feeds)[0]?.dims[0] ?? 1);
+            return session.run(feeds, names);
+          }
+        : (feeds, names) => session.run(feeds, names),
       // Only a graph whose every input and output has a dynamic batch dimension can stack rows.
       [...this.inputs, ...this.outputs].every((t) => t.shape[0] === -1) ? options.batchMaxRows : 0,
     );
