@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { InternalError, NotFoundError } from "../errors.ts";
-import { layout, VERSION_PATTERN } from "./layout.ts";
+import { layout } from "./layout.ts";
 import { listVersions, readAliases } from "./model-catalogue.ts";
 import { type ModelRecord, modelRecordSchema } from "./model-record.ts";
 import type { ObjectStore } from "./object-store.ts";
@@ -31,19 +31,8 @@ export class ModelRepository {
     this.#store = store;
   }
 
-  /**
-   * The version a request means: `version` as given (it must exist), else the `production`
-   * alias, else the newest version.
-   */
-  async resolve(name: string, version?: string): Promise<string> {
-    if (version !== undefined) {
-      if (!VERSION_PATTERN.test(version))
-        throw new NotFoundError(`model ${name} has no version "${version}"`);
-      if (!(await this.#store.exists(layout.modelMeta(name, version)))) {
-        throw new NotFoundError(`model ${name} has no version ${version}`);
-      }
-      return version;
-    }
+  /** The version a request without one means: the `production` alias, else the newest. */
+  async resolve(name: string): Promise<string> {
     const [aliases, versions] = await Promise.all([
       readAliases(this.#store, name),
       listVersions(this.#store, name),
