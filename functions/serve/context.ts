@@ -4,7 +4,6 @@
  */
 
 import type { ServeMetrics } from "./metrics.ts";
-import type { OutputPlan } from "./predict/plan.ts";
 import type { PredictionLog } from "./prediction-log.ts";
 import type { ModelRegistry } from "./registry.ts";
 
@@ -16,9 +15,4 @@ export interface ServeContext {
   maxBatch: number;
   /** The model `POST /predict` means, on a host dedicated to one model. */
   defaultModel: string | undefined;
-}
-
-export function outputNamesOf(plan: OutputPlan): string[] {
-  if (plan.task === "regression") return [plan.value];
-  return [plan.probabilities ?? plan.label];
 }

@@ -110,6 +110,12 @@ function outputOf(model: OnnxModel): OutputPlan {
   return { task: "classification", label, probabilities: undefined, classes: record.classes };
 }
 
+/** The outputs to fetch for an answer. */
+export function outputNamesOf(plan: OutputPlan): string[] {
+  if (plan.task === "regression") return [plan.value];
+  return [plan.probabilities ?? plan.label];
+}
+
 const plans = new WeakMap<OnnxModel, PredictPlan>();
 
 export function planFor(model: OnnxModel): PredictPlan {

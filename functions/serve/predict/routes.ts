@@ -6,12 +6,12 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { InvalidRequestError, NotFoundError } from "../../lib/errors.ts";
 import { mountLeanRoute } from "../../lib/http/lean-route.ts";
-import { outputNamesOf, type ServeContext } from "../context.ts";
+import type { ServeContext } from "../context.ts";
 import { observedCall } from "../observed-call.ts";
 import { decodeOutputs } from "./decode.ts";
 import { defaultPredictRoute, predictRoute } from "./definitions.ts";
 import { encodeInstances } from "./encode.ts";
-import { planFor } from "./plan.ts";
+import { outputNamesOf, planFor } from "./plan.ts";
 
 export function mountPredict(routes: OpenAPIHono, ctx: ServeContext): void {
   mountLeanRoute(routes, predictRoute, (c, { params, query, body }) =>
