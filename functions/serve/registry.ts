@@ -45,6 +45,13 @@ export type ModelState = "ready" | "loading" | "failed" | "absent";
 
 const key = (name: string, version: string) => `${name}@${version}`;
 
+/** What a failed load says to clients: only skiff's own errors carry a message meant for them. */
+const reasonOf = (error: unknown) =>
+  error instanceof SkiffError ? error.message : String((error as Error)?.message ?? error);
+
+const failedToLoad = (name: string, version: string, reason: string) =>
+  new NotReadyError(`model ${name} version ${version} failed to load: ${reason}`);
+
 export class ModelRegistry {
   readonly #options: RegistryOptions;
   /** Insertion order is recency order: a hit moves its entry to the end. */
@@ -138,7 +145,7 @@ export class ModelRegistry {
       return { model: entry.model, loadMs: undefined };
     }
     if (entry?.state === "failed" && Date.now() - entry.at < this.#options.retryMs) {
-      throw new NotReadyError(`model ${name} version ${version} failed to load: ${entry.reason}`);
+      throw failedToLoad(name, version, entry.reason);
     }
     const started = performance.now();
     let promise: Promise<OnnxModel>;
@@ -193,17 +200,13 @@ export class ModelRegistry {
           this.#entries.delete(k);
           return;
         }
-        const reason =
-          error instanceof SkiffError ? error.message : String((error as Error)?.message ?? error);
-        this.#entries.set(k, { state: "failed", reason, at: Date.now() });
+        this.#entries.set(k, { state: "failed", reason: reasonOf(error), at: Date.now() });
         this.#options.logger.error({ model: name, version, err: error }, "model failed to load");
       },
     );
     return promise.catch((error: unknown) => {
       if (error instanceof NotFoundError) throw error;
-      const reason =
-        error instanceof SkiffError ? error.message : String((error as Error)?.message ?? error);
-      throw new NotReadyError(`model ${name} version ${version} failed to load: ${reason}`);
+      throw failedToLoad(name, version, reasonOf(error));
     });
   }
 
@@ -228,11 +231,9 @@ export class ModelRegistry {
 
   /** Drops least recently used models past the count or byte bound; defaults are kept last. */
   #evict(): void {
-    const ready = () =>
-      [...this.#entries].filter(
-        (e): e is [string, Extract<Entry, { state: "ready" }>] => e[1].state === "ready",
-      );
-    let models = ready();
+    let models = [...this.#entries].filter(
+      (e): e is [string, Extract<Entry, { state: "ready" }>] => e[1].state === "ready",
+    );
     let bytes = models.reduce((sum, [, e]) => sum + e.model.sizeBytes, 0);
     for (const [k, entry] of models) {
       if (models.length <= this.#options.maxModels && bytes <= this.#options.maxBytes) break;
