@@ -40,10 +40,6 @@ const V2_OF_ORT = Object.fromEntries(
   Object.entries(ORT_OF_V2).map(([v2, ort]) => [ort, v2]),
 ) as Partial<Record<Tensor.Type, V2Datatype>>;
 
-export function ortTypeOf(datatype: V2Datatype): Tensor.Type {
-  return ORT_OF_V2[datatype];
-}
-
 export function v2DatatypeOf(type: Tensor.Type): V2Datatype | undefined {
   return V2_OF_ORT[type];
 }

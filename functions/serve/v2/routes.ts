@@ -29,7 +29,7 @@ import {
 import { inferBody } from "./request-body.ts";
 import type { InferRequestBody as InferBody, ModelMetadata } from "./schemas.ts";
 
-export function v2Metadata(model: OnnxModel, versions: string[]): z.infer<typeof ModelMetadata> {
+function v2Metadata(model: OnnxModel, versions: string[]): z.infer<typeof ModelMetadata> {
   const describe = (t: {
     name: string;
     type: Parameters<typeof v2DatatypeOf>[0];
