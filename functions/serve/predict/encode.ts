@@ -6,8 +6,7 @@
 import * as ort from "onnxruntime-node";
 import { InvalidRequestError } from "../../lib/errors.ts";
 import type { ModelFeature } from "../../lib/storage/model-record.ts";
-import { allocate, elementKindOf } from "../runtime/datatypes.ts";
-import type { TensorSpec } from "../runtime/onnx-model.ts";
+import { allocate, type ElementKind, elementKindOf } from "../runtime/datatypes.ts";
 import type { PredictPlan } from "./plan.ts";
 
 type Instance = Record<string, unknown>;
@@ -34,13 +33,12 @@ const EXPECTED: Record<ModelFeature["type"], string> = {
 /** Checks one value against its feature and writes it into `column` at `index`. */
 function write(
   column: Column,
-  spec: TensorSpec,
+  kind: ElementKind,
   index: number,
   feature: ModelFeature,
   value: unknown,
   where: string,
 ): void {
-  const kind = elementKindOf(spec.type);
   if (value === null || value === undefined) {
     // A nullable feature's missing value is NaN for numbers and "" for categories; the graph
     // imputes either.
@@ -118,6 +116,7 @@ export function encodeInstances(
   if (layout.kind === "matrix") {
     const width = features.length;
     const data = allocate(layout.input.type, n * width);
+    const kind = elementKindOf(layout.input.type);
     for (let i = 0; i < n; i++) {
       const prefix = prefixOf(i);
       const instance = checkKeys(plan, instances[i], prefix);
@@ -125,7 +124,7 @@ export function encodeInstances(
         const feature = features[j] as ModelFeature;
         write(
           data,
-          layout.input,
+          kind,
           i * width + j,
           feature,
           instance[feature.name],
@@ -138,6 +137,7 @@ export function encodeInstances(
     };
   }
   const columns = layout.inputs.map((spec) => allocate(spec.type, n));
+  const kinds = layout.inputs.map((spec) => elementKindOf(spec.type));
   for (let i = 0; i < n; i++) {
     const prefix = prefixOf(i);
     const instance = checkKeys(plan, instances[i], prefix);
@@ -145,7 +145,7 @@ export function encodeInstances(
       const feature = features[j] as ModelFeature;
       write(
         columns[j] as Column,
-        layout.inputs[j] as TensorSpec,
+        kinds[j] as ElementKind,
         i,
         feature,
         instance[feature.name],
