@@ -9,8 +9,8 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { Layout } from "./columns.ts";
 import { Evaluator } from "./evaluate.ts";
 import { minimize } from "./lbfgs.ts";
-import { addLossAndGradient, finishObjective, type LogisticShape } from "./logistic.ts";
-import { type FittedModel, modelFromTheta } from "./model.ts";
+import { addLossAndGradient, finishObjective, logisticShape } from "./logistic.ts";
+import { type FittedModel, modelFromSolution, modelFromTheta } from "./model.ts";
 import { NormalEquations } from "./normal-equations.ts";
 import type { FitChoice, LinearParams, LogisticParams } from "./params.ts";
 import { labelledRows, type PassSettings, type RowSource } from "./passes.ts";
@@ -89,11 +89,7 @@ async function fitLogistic(
   params: LogisticParams,
   progress: Progress,
 ): Promise<FittedModel> {
-  const k = classes.names.length;
-  const shape: LogisticShape =
-    k === 2
-      ? { width: design.encoder.width, outputs: 1, link: "sigmoid" }
-      : { width: design.encoder.width, outputs: k, link: "softmax" };
+  const shape = logisticShape(design.encoder.width, classes.names.length);
   const l2 = 1 / (params.C * design.rows);
   const objective = (theta: Float64Array, gradient: Float64Array) => {
     gradient.fill(0);
@@ -124,14 +120,7 @@ function fitLinear(design: Design, params: LinearParams): FittedModel {
   for (let r = 0; r < design.rows; r++) {
     equations.add(design.x, r * design.encoder.width, design.values[r] as number);
   }
-  const solution = equations.solve(params.alpha);
-  return {
-    width: design.encoder.width,
-    outputs: 1,
-    link: "identity",
-    weights: solution.weights,
-    intercepts: Float64Array.of(solution.intercept),
-  };
+  return modelFromSolution(design.encoder.width, equations.solve(params.alpha));
 }
 
 function evaluate(

@@ -19,6 +19,13 @@ export interface LogisticShape {
   link: Link;
 }
 
+/** Two classes share one sigmoid score; more get one score per class and a softmax. */
+export function logisticShape(width: number, classes: number): LogisticShape {
+  return classes === 2
+    ? { width, outputs: 1, link: "sigmoid" }
+    : { width, outputs: classes, link: "softmax" };
+}
+
 /**
  * Adds the summed log-loss gradient of `rows` rows of `x` (targets `y`, class indices) to
  * `gradient` and returns the summed loss. No penalty, no averaging: callers add those.

@@ -4,6 +4,7 @@
  * metrics are computed with, and what the exported ONNX graph must reproduce.
  */
 import type { LinearScores } from "../onnx/linear-model.ts";
+import type { LinearSolution } from "./normal-equations.ts";
 
 export interface FittedModel extends LinearScores {
   width: number;
@@ -23,6 +24,17 @@ export function modelFromTheta(
     link,
     weights: theta.slice(0, width * outputs),
     intercepts: theta.slice(width * outputs, width * outputs + outputs),
+  };
+}
+
+/** A regression model from the normal equations' solution. */
+export function modelFromSolution(width: number, solution: LinearSolution): FittedModel {
+  return {
+    width,
+    outputs: 1,
+    link: "identity",
+    weights: solution.weights,
+    intercepts: Float64Array.of(solution.intercept),
   };
 }
 

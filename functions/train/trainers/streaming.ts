@@ -13,8 +13,8 @@
 import { Adam } from "./adam.ts";
 import type { ParsedRow } from "./columns.ts";
 import { Evaluator } from "./evaluate.ts";
-import { addLossAndGradient, finishObjective, type LogisticShape } from "./logistic.ts";
-import { type FittedModel, modelFromTheta } from "./model.ts";
+import { addLossAndGradient, finishObjective, logisticShape } from "./logistic.ts";
+import { type FittedModel, modelFromSolution, modelFromTheta } from "./model.ts";
 import { NormalEquations } from "./normal-equations.ts";
 import type { FitChoice, LinearParams, LogisticParams } from "./params.ts";
 import { labelledRows, type PassSettings, type RowSource } from "./passes.ts";
@@ -90,14 +90,7 @@ async function fitLinear(
     s.encoder.encode(row, x);
     equations.add(x, 0, row.target as number);
   }
-  const solution = equations.solve(params.alpha);
-  return {
-    width,
-    outputs: 1,
-    link: "identity",
-    weights: solution.weights,
-    intercepts: Float64Array.of(solution.intercept),
-  };
+  return modelFromSolution(width, equations.solve(params.alpha));
 }
 
 async function fitLogistic(
@@ -109,10 +102,7 @@ async function fitLogistic(
 ): Promise<FittedModel> {
   const classes = s.classes as Classes;
   const width = s.encoder.width;
-  const shape: LogisticShape =
-    classes.names.length === 2
-      ? { width, outputs: 1, link: "sigmoid" }
-      : { width, outputs: classes.names.length, link: "softmax" };
+  const shape = logisticShape(width, classes.names.length);
   const size = (width + 1) * shape.outputs;
   const theta = new Float64Array(size);
   const average = new Float64Array(size);
