@@ -19,8 +19,8 @@ import {
 import { MAX_BYTES_SETTING } from "./config.ts";
 import { DatasetScanner, type ScanLimits, type ScanResult } from "./scan.ts";
 import type { DatasetRecord } from "./schema.ts";
-import { CSV_CONTENT_TYPE, releaseQuietly } from "./upload.ts";
-import { claimVersion, publishVersion } from "./versions.ts";
+import { CSV_CONTENT_TYPE } from "./upload.ts";
+import { claimVersion, publishVersion, releaseQuietly } from "./versions.ts";
 
 /** Most part URLs one request may ask for. */
 export const MAX_PART_BATCH = 100;

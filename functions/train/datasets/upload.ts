@@ -11,7 +11,7 @@ import { layout } from "../../lib/storage/layout.ts";
 import { MULTIPART, type ObjectStore } from "../../lib/storage/object-store.ts";
 import { DatasetScanner, type ScanLimits, type ScanResult } from "./scan.ts";
 import type { DatasetRecord } from "./schema.ts";
-import { claimVersion, publishVersion, releaseVersion } from "./versions.ts";
+import { claimVersion, publishVersion, releaseQuietly } from "./versions.ts";
 
 export const CSV_CONTENT_TYPE = "text/csv; charset=utf-8";
 
@@ -54,20 +54,4 @@ export async function uploadDataset(
  */
 function partBytesFor(maxBytes: number): number {
   return Math.max(MULTIPART.minPartBytes, Math.ceil(maxBytes / MULTIPART.maxParts));
-}
-
-/**
- * Cleanup after a failure must not hide the failure: if releasing fails too, the leftovers are
- * an abandoned claim, which abortStaleUploads removes later.
- */
-export async function releaseQuietly(
-  store: ObjectStore,
-  name: string,
-  version: string,
-): Promise<void> {
-  try {
-    await releaseVersion(store, name, version);
-  } catch {
-    // the caller's error is the one to report
-  }
 }

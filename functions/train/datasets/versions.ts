@@ -52,3 +52,19 @@ export async function releaseVersion(
   await store.delete(layout.datasetData(name, version));
   await store.delete(layout.datasetClaim(name, version));
 }
+
+/**
+ * Cleanup after a failure must not hide the failure: if releasing fails too, the leftovers are
+ * an abandoned claim, which abortStaleUploads removes later.
+ */
+export async function releaseQuietly(
+  store: ObjectStore,
+  name: string,
+  version: string,
+): Promise<void> {
+  try {
+    await releaseVersion(store, name, version);
+  } catch {
+    // the caller's error is the one to report
+  }
+}
