@@ -15,7 +15,6 @@ export interface Evaluation {
 
 export class Evaluator {
   readonly #model: FittedModel;
-  readonly #classes: number | undefined;
   readonly #out: Float64Array;
   readonly #test: ClassificationMetrics | RegressionMetrics;
   readonly #train: ClassificationMetrics | RegressionMetrics;
@@ -23,7 +22,6 @@ export class Evaluator {
   /** `classes`: how many (classification), or undefined (regression). */
   constructor(model: FittedModel, classes: number | undefined) {
     this.#model = model;
-    this.#classes = classes;
     this.#out = new Float64Array(Math.max(2, model.outputs));
     const make = () =>
       classes === undefined ? new RegressionMetrics() : new ClassificationMetrics(classes);
@@ -44,9 +42,7 @@ export class Evaluator {
     for (const [name, value] of Object.entries(this.#train.metrics() ?? {})) {
       metrics[`train_${name}`] = value;
     }
-    if (this.#classes === undefined || !(this.#test instanceof ClassificationMetrics))
-      return { metrics };
-    return this.#test.rows > 0
+    return this.#test instanceof ClassificationMetrics && this.#test.rows > 0
       ? { metrics, confusionMatrix: this.#test.confusionMatrix() }
       : { metrics };
   }
