@@ -25,20 +25,24 @@ export interface TrainParts {
 const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
 function executorFor(env: TrainEnv, runs: RunStore, deps: FunctionDeps): RunExecutor {
+  // What every job reads besides the S3 credentials, which each executor passes its own way.
+  const jobEnv = {
+    SKIFF_S3_ENDPOINT: env.SKIFF_S3_ENDPOINT,
+    SKIFF_S3_REGION: env.SKIFF_S3_REGION,
+    SKIFF_S3_BUCKET: env.SKIFF_S3_BUCKET,
+    SKIFF_S3_FORCE_PATH_STYLE: String(env.SKIFF_S3_FORCE_PATH_STYLE),
+    SKIFF_LOG_LEVEL: env.SKIFF_LOG_LEVEL,
+    SKIFF_RUN_HEARTBEAT_MS: String(env.SKIFF_RUN_HEARTBEAT_MS),
+  };
   if (env.SKIFF_RUN_EXECUTOR === "inline") {
     return new InlineExecutor({
       runs,
       logger: deps.logger,
       concurrency: env.SKIFF_RUN_CONCURRENCY,
       env: {
-        SKIFF_S3_ENDPOINT: env.SKIFF_S3_ENDPOINT,
-        SKIFF_S3_REGION: env.SKIFF_S3_REGION,
-        SKIFF_S3_BUCKET: env.SKIFF_S3_BUCKET,
+        ...jobEnv,
         SKIFF_S3_ACCESS_KEY_ID: env.SKIFF_S3_ACCESS_KEY_ID,
         SKIFF_S3_SECRET_ACCESS_KEY: env.SKIFF_S3_SECRET_ACCESS_KEY,
-        SKIFF_S3_FORCE_PATH_STYLE: String(env.SKIFF_S3_FORCE_PATH_STYLE),
-        SKIFF_LOG_LEVEL: env.SKIFF_LOG_LEVEL,
-        SKIFF_RUN_HEARTBEAT_MS: String(env.SKIFF_RUN_HEARTBEAT_MS),
       },
     });
   }
@@ -49,14 +53,7 @@ function executorFor(env: TrainEnv, runs: RunStore, deps: FunctionDeps): RunExec
       image: env.SKIFF_JOB_IMAGE as string,
       serviceAccountName: env.SKIFF_JOB_SERVICE_ACCOUNT,
       secretName: env.SKIFF_JOB_SECRET_NAME as string,
-      env: {
-        SKIFF_S3_ENDPOINT: env.SKIFF_S3_ENDPOINT,
-        SKIFF_S3_REGION: env.SKIFF_S3_REGION,
-        SKIFF_S3_BUCKET: env.SKIFF_S3_BUCKET,
-        SKIFF_S3_FORCE_PATH_STYLE: String(env.SKIFF_S3_FORCE_PATH_STYLE),
-        SKIFF_LOG_LEVEL: env.SKIFF_LOG_LEVEL,
-        SKIFF_RUN_HEARTBEAT_MS: String(env.SKIFF_RUN_HEARTBEAT_MS),
-      },
+      env: jobEnv,
       secretEnv: {
         SKIFF_S3_ACCESS_KEY_ID: env.SKIFF_JOB_SECRET_ACCESS_KEY_ID_KEY,
         SKIFF_S3_SECRET_ACCESS_KEY: env.SKIFF_JOB_SECRET_SECRET_ACCESS_KEY_KEY,
