@@ -20,7 +20,7 @@
  */
 import { InvalidRequestError } from "../../lib/errors.ts";
 import { CellKind, type CellSink, CsvSyntaxError } from "./csv.ts";
-import type { ColumnSchema, ColumnType } from "./schema.ts";
+import { type ColumnSchema, type ColumnType, isNumeric } from "./schema.ts";
 import { ValueSet } from "./value-set.ts";
 
 /**
@@ -176,14 +176,14 @@ export class ColumnProfiler {
     const column: ColumnSchema = { name: this.name, type, missing: this.#missing };
     if (this.#values === undefined) {
       column.tooManyValues = true;
-    } else if (type === "integer" || type === "number") {
+    } else if (isNumeric(type)) {
       // One value per number, written canonically, so "1" and "1.0" are one class.
       const numbers = [...new Set(this.#values.values().map((v) => Number(v.trim())))];
       column.values = numbers.sort((a, b) => a - b).map(String);
     } else {
       column.values = this.#values.values().sort();
     }
-    if (type === "integer" || type === "number") {
+    if (isNumeric(type)) {
       column.min = this.#tallies.min[this.#index];
       column.max = this.#tallies.max[this.#index];
     }

@@ -8,6 +8,11 @@ import { z } from "zod";
 export const COLUMN_TYPES = ["number", "integer", "boolean", "categorical"] as const;
 export type ColumnType = (typeof COLUMN_TYPES)[number];
 
+/** Whether a column of this type holds numbers (integer or not). */
+export function isNumeric(type: ColumnType): boolean {
+  return type === "number" || type === "integer";
+}
+
 export const columnSchema = z.object({
   name: z.string().min(1),
   type: z.enum(COLUMN_TYPES),

@@ -8,12 +8,13 @@ import { z } from "zod";
 import { baseEnv, loadConfigOrExit, storageEnv } from "../../lib/config.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { ObjectStore } from "../../lib/storage/object-store.ts";
+import { trainSettings } from "../config.ts";
 import { runJob } from "./job.ts";
 
 const env = loadConfigOrExit(
   baseEnv.extend(storageEnv.shape).extend({
     SKIFF_RUN_ID: z.string().min(1).optional(),
-    SKIFF_RUN_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5000),
+    SKIFF_RUN_HEARTBEAT_MS: trainSettings.shape.SKIFF_RUN_HEARTBEAT_MS,
   }),
 );
 const runId = process.argv[2] ?? env.SKIFF_RUN_ID;

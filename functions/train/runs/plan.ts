@@ -10,14 +10,9 @@ import { InvalidRequestError, NotFoundError } from "../../lib/errors.ts";
 import { NAME_PATTERN, VERSION_PATTERN } from "../../lib/storage/layout.ts";
 import type { ObjectStore } from "../../lib/storage/object-store.ts";
 import { latestDatasetVersion, readDatasetRecord } from "../datasets/catalogue.ts";
-import type { ColumnSchema, DatasetRecord } from "../datasets/schema.ts";
+import { type ColumnSchema, type DatasetRecord, isNumeric } from "../datasets/schema.ts";
 import { TrainingError } from "../trainers/errors.ts";
-import {
-  ALGORITHMS,
-  type Algorithm,
-  linearParamsOf,
-  logisticParamsOf,
-} from "../trainers/params.ts";
+import { ALGORITHMS, type Algorithm, fitChoiceOf, TASK_OF } from "../trainers/params.ts";
 
 export const runRequestSchema = z.object({
   dataset: z.string().regex(NAME_PATTERN, "must be a dataset name"),
@@ -58,7 +53,7 @@ function column(dataset: DatasetRecord, name: string): ColumnSchema {
 }
 
 function taskFor(target: ColumnSchema, requested: RunRequest["task"]): RunPlan["task"] {
-  const numeric = target.type === "number" || target.type === "integer";
+  const numeric = isNumeric(target.type);
   const task = requested ?? (numeric ? "regression" : "classification");
   if (task === "regression" && !numeric) {
     throw new InvalidRequestError(
@@ -99,12 +94,11 @@ export async function planRun(store: ObjectStore, request: RunRequest): Promise<
   const task = taskFor(target, request.task);
   const algorithm =
     request.algorithm ?? (task === "classification" ? "logistic_regression" : "linear_regression");
-  if ((algorithm === "logistic_regression") !== (task === "classification")) {
+  if (TASK_OF[algorithm] !== task) {
     throw new InvalidRequestError(`algorithm ${algorithm} does not do ${task}`);
   }
   try {
-    if (algorithm === "logistic_regression") logisticParamsOf(request.params);
-    else linearParamsOf(algorithm, request.params);
+    fitChoiceOf(algorithm, request.params);
   } catch (error) {
     if (error instanceof TrainingError) throw new InvalidRequestError(`params: ${error.message}`);
     throw error;

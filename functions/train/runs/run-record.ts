@@ -3,6 +3,7 @@
  * The shape of `runs/<id>/run.json`: a training run from request to result.
  */
 import { z } from "zod";
+import { ALGORITHMS } from "../trainers/params.ts";
 
 export const RUN_STATUSES = ["queued", "running", "succeeded", "failed"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -16,7 +17,7 @@ export const runRecordSchema = z.object({
   target: z.string(),
   features: z.array(z.string()),
   task: z.enum(["classification", "regression"]),
-  algorithm: z.enum(["logistic_regression", "linear_regression", "ridge"]),
+  algorithm: z.enum(ALGORITHMS),
   params: z.record(z.string(), z.unknown()),
   testFraction: z.number(),
   seed: z.number().int(),

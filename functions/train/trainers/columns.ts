@@ -5,7 +5,7 @@
  * cells become numbers, categories and a target.
  */
 import type { Field } from "../datasets/csv.ts";
-import type { ColumnSchema, ColumnType } from "../datasets/schema.ts";
+import { type ColumnSchema, type ColumnType, isNumeric } from "../datasets/schema.ts";
 import { TrainingError } from "./errors.ts";
 
 export type Task = "classification" | "regression";
@@ -47,7 +47,7 @@ export function resolveLayout(
     );
   }
   const targetType = (columns[targetIndex] as ColumnSchema).type;
-  if (task === "regression" && targetType !== "number" && targetType !== "integer") {
+  if (task === "regression" && !isNumeric(targetType)) {
     throw new TrainingError(
       `regression needs a numeric target, but column "${target}" is ${targetType}; train a classifier instead`,
     );
@@ -148,6 +148,7 @@ export class RowParser {
   readonly #indices: Int32Array;
   readonly #types: ColumnType[];
   readonly #row: ParsedRow;
+  readonly #numericTarget: boolean;
   /** The columns read as numbers: numeric features, and the target when it is numeric. */
   readonly numberColumns: readonly number[];
 
@@ -161,8 +162,8 @@ export class RowParser {
       target: undefined,
     };
     const target = layout.target;
-    const numericTarget = target.type === "number" || target.type === "integer";
-    this.numberColumns = [...this.#indices, ...(numericTarget ? [target.index] : [])];
+    this.#numericTarget = isNumeric(target.type);
+    this.numberColumns = [...this.#indices, ...(this.#numericTarget ? [target.index] : [])];
   }
 
   /** `row` is the 0-based data row, for messages. The result is valid until the next call. */
@@ -195,9 +196,8 @@ export class RowParser {
 
   #target(cell: Field, row: number): string | number | undefined {
     const { task, target } = this.#layout;
-    const numericTarget = target.type === "number" || target.type === "integer";
     // A categorical class is kept as written, but a blank one is no class.
-    if (task === "classification" && !numericTarget) {
+    if (task === "classification" && !this.#numericTarget) {
       return typeof cell === "string" && isBlank(cell) ? undefined : String(cell);
     }
     const value = numberOfField(cell, target.type);
@@ -211,7 +211,7 @@ export class RowParser {
 /** Classes in scikit-learn's order: numerically for a numeric target, else by string. */
 export function sortClasses(classes: Iterable<string>, targetType: ColumnType): string[] {
   const list = [...classes];
-  return targetType === "number" || targetType === "integer"
+  return isNumeric(targetType)
     ? list.sort((a, b) => Number(a) - Number(b))
     : list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -14,7 +14,7 @@ import { exportLinearModel, type Head } from "../onnx/linear-model.ts";
 import { type Layout, resolveLayout } from "./columns.ts";
 import { TrainingError } from "./errors.ts";
 import { trainInMemory } from "./in-memory.ts";
-import { type Algorithm, linearParamsOf, logisticParamsOf } from "./params.ts";
+import { type Algorithm, fitChoiceOf, TASK_OF } from "./params.ts";
 import { labelledRows, type PassSettings, type RowSource } from "./passes.ts";
 import { Progress } from "./progress.ts";
 import { trainStreaming } from "./streaming.ts";
@@ -63,12 +63,6 @@ export interface TrainResult {
   trainRows: number;
   testRows: number;
 }
-
-const TASK_OF: Record<Algorithm, TrainSpec["task"]> = {
-  logistic_regression: "classification",
-  linear_regression: "regression",
-  ridge: "regression",
-};
 
 function checkSpec(spec: TrainSpec): void {
   const expected = TASK_OF[spec.algorithm];
@@ -149,10 +143,7 @@ export async function train(
   onProgress: (fraction: number, message: string) => void,
 ): Promise<TrainResult> {
   checkSpec(spec);
-  const algorithm =
-    spec.algorithm === "logistic_regression"
-      ? { kind: "logistic" as const, params: logisticParamsOf(spec.params) }
-      : { kind: "linear" as const, params: linearParamsOf(spec.algorithm, spec.params) };
+  const algorithm = fitChoiceOf(spec.algorithm, spec.params);
   const settings = settingsOf(spec);
   const progress = new Progress(onProgress);
   const streaming =

@@ -9,6 +9,13 @@ import { TrainingError } from "./errors.ts";
 export const ALGORITHMS = ["logistic_regression", "linear_regression", "ridge"] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
+/** The task each algorithm does. */
+export const TASK_OF: Record<Algorithm, "classification" | "regression"> = {
+  logistic_regression: "classification",
+  linear_regression: "regression",
+  ridge: "regression",
+};
+
 const MiB = 1024 * 1024;
 
 /** How the data is read, shared by every algorithm. */
@@ -95,4 +102,11 @@ export function linearParamsOf(
 ): LinearParams {
   const parsed = parse<z.infer<typeof linearParams> & { alpha?: number }>(algorithm, params);
   return { ...parsed, alpha: parsed.alpha ?? 0 };
+}
+
+/** The fit `algorithm` makes with `params` validated; a TrainingError names what is wrong. */
+export function fitChoiceOf(algorithm: Algorithm, params: unknown): FitChoice {
+  return algorithm === "logistic_regression"
+    ? { kind: "logistic", params: logisticParamsOf(params) }
+    : { kind: "linear", params: linearParamsOf(algorithm, params) };
 }
