@@ -4,8 +4,9 @@
  * exists once its model.json does (it is written last), so versions are found by that exact key.
  */
 import { z } from "zod";
-import { byVersion, layout, NAME_PATTERN, versionOfKey } from "./layout.ts";
+import { layout, NAME_PATTERN } from "./layout.ts";
 import type { ObjectStore } from "./object-store.ts";
+import { listPublishedVersions } from "./version-claims.ts";
 
 export const aliasesSchema = z.record(z.string(), z.string());
 
@@ -30,14 +31,8 @@ export interface ModelSummary {
   latest: string | undefined;
 }
 
-export async function listVersions(store: ObjectStore, model: string): Promise<string[]> {
-  const root = layout.modelRoot(model);
-  const versions: string[] = [];
-  for await (const object of store.list(root)) {
-    const version = versionOfKey(root, "model.json", object.key);
-    if (version !== undefined) versions.push(version);
-  }
-  return versions.sort(byVersion);
+export function listVersions(store: ObjectStore, model: string): Promise<string[]> {
+  return listPublishedVersions(store, layout.modelRoot(model), "model.json");
 }
 
 export async function readAliases(

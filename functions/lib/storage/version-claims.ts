@@ -6,7 +6,7 @@
  * in flight (or by a deleted version) is skipped, never reused. Datasets and models use it alike.
  */
 import { ConflictError } from "../errors.ts";
-import { versionOfKey } from "./layout.ts";
+import { byVersion, versionOfKey } from "./layout.ts";
 import type { ObjectStore } from "./object-store.ts";
 
 const MAX_CLAIM_ATTEMPTS = 50;
@@ -19,6 +19,20 @@ export interface VersionedThing {
   /** The file whose presence makes a version exist, e.g. `model.json`. */
   metaFile: string;
   claimKey: (version: string) => string;
+}
+
+/** The versions under `root` that exist (their `metaFile` is written), oldest first. */
+export async function listPublishedVersions(
+  store: ObjectStore,
+  root: string,
+  metaFile: string,
+): Promise<string[]> {
+  const versions: string[] = [];
+  for await (const object of store.list(root)) {
+    const version = versionOfKey(root, metaFile, object.key);
+    if (version !== undefined) versions.push(version);
+  }
+  return versions.sort(byVersion);
 }
 
 async function highestVersion(store: ObjectStore, thing: VersionedThing): Promise<number> {

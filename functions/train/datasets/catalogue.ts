@@ -5,8 +5,9 @@
  * are found by that exact key and never by what else sits in the folder.
  */
 import { NotFoundError } from "../../lib/errors.ts";
-import { byVersion, layout, NAME_PATTERN, versionOfKey } from "../../lib/storage/layout.ts";
+import { layout, NAME_PATTERN } from "../../lib/storage/layout.ts";
 import type { ObjectStore } from "../../lib/storage/object-store.ts";
+import { listPublishedVersions } from "../../lib/storage/version-claims.ts";
 import { type Field, parseCsv } from "./csv.ts";
 import { type DatasetRecord, datasetRecordSchema } from "./schema.ts";
 
@@ -17,14 +18,8 @@ export interface DatasetSummary {
 }
 
 /** Published versions of a dataset, oldest first; empty when it has none. */
-export async function listDatasetVersions(store: ObjectStore, name: string): Promise<string[]> {
-  const root = layout.datasetRoot(name);
-  const versions: string[] = [];
-  for await (const object of store.list(root)) {
-    const version = versionOfKey(root, "dataset.json", object.key);
-    if (version !== undefined) versions.push(version);
-  }
-  return versions.sort(byVersion);
+export function listDatasetVersions(store: ObjectStore, name: string): Promise<string[]> {
+  return listPublishedVersions(store, layout.datasetRoot(name), "dataset.json");
 }
 
 export async function latestDatasetVersion(
