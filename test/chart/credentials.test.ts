@@ -29,7 +29,10 @@ function allEnv(
 
 describe("the one Secret (S3 credentials and API token)", { timeout: 60_000 }, () => {
   it("is generated under helm template (lookup finds nothing), anew on every render", async () => {
-    const [a, b] = await Promise.all([renderChart(), renderChart()]);
+    const [a, b] = await Promise.all([
+      renderChart({}, [], { fresh: true }),
+      renderChart({}, [], { fresh: true }),
+    ]);
     const first = findObject<ISecret>(a ?? [], SECRET, NAMES.credentials);
     const second = findObject<ISecret>(b ?? [], SECRET, NAMES.credentials);
     expect(Object.keys(first.data ?? {}).sort()).toEqual([

@@ -1,12 +1,8 @@
-import type { IService as IKnativeService } from "@kubernetes-models/knative/serving.knative.dev/v1/Service";
 import { describe, expect, it } from "vitest";
-import { envByName, findObject, KSVC, NAMES, only, renderChart, type ValueSet } from "./render.ts";
+import { ksvcParts, NAMES, renderChart, type ValueSet } from "./render.ts";
 
 async function renderInfo(values: ValueSet = {}) {
-  const ksvc = findObject<IKnativeService>(await renderChart(values), KSVC, NAMES.info);
-  const template = ksvc.spec?.template;
-  const container = only(template?.spec?.containers, "info container");
-  return { ksvc, template, container, env: envByName(container.env) };
+  return ksvcParts(await renderChart(values), NAMES.info);
 }
 
 describe("info Knative Service", { timeout: 60_000 }, () => {

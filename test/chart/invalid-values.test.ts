@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { helm } from "./helm.ts";
 import { CHART_DIR, renderChart, type ValueSet, valueArgs } from "./render.ts";
-
-const API_HOST = "ml-system-service-api.com";
+import { API_HOST } from "./value-sets.ts";
 
 /** Value sets the schema itself rejects: `helm lint` fails on them too. */
 const SCHEMA_INVALID: [what: string, values: ValueSet, message: RegExp][] = [

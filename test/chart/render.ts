@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import type { IService as IKnativeService } from "@kubernetes-models/knative/serving.knative.dev/v1/Service";
 import { parseAllDocuments } from "yaml";
 import { helm } from "./helm.ts";
 
@@ -28,24 +29,30 @@ export function valueArgs(values: ValueSet): string[] {
   ]);
 }
 
+/** helm's output by argument list: a test file renders the same values once. */
+const rendered = new Map<string, Promise<string>>();
+
 /**
  * `helm template` of the chart, parsed into objects (empty documents dropped). Test hooks
- * (helm test pods) are rendered too; `extraArgs` go to helm as they are.
+ * (helm test pods) are rendered too; `extraArgs` go to helm as they are. helm runs once per
+ * distinct values and arguments in a test file (each call gets objects of its own) unless
+ * `fresh` is set: generated credentials then differ from other renders'.
  */
 export async function renderChart(
   values: ValueSet = {},
   extraArgs: readonly string[] = [],
+  { fresh = false }: { fresh?: boolean } = {},
 ): Promise<K8sObject[]> {
-  const stdout = await helm([
-    "template",
-    RELEASE,
-    CHART_DIR,
-    "--namespace",
-    NAMESPACE,
-    ...valueArgs(values),
-    ...extraArgs,
-  ]);
-  return parseObjects(stdout);
+  const args = ["template", RELEASE, CHART_DIR, "--namespace", NAMESPACE];
+  args.push(...valueArgs(values), ...extraArgs);
+  if (fresh) return parseObjects(await helm(args));
+  const key = JSON.stringify(args);
+  let stdout = rendered.get(key);
+  if (!stdout) {
+    stdout = helm(args);
+    rendered.set(key, stdout);
+  }
+  return parseObjects(await stdout);
 }
 
 /** Multi-document YAML into objects, empty documents dropped. */
@@ -111,6 +118,14 @@ export function only<T>(items: readonly T[] | undefined, what: string): T {
   if (items?.length !== 1)
     throw new Error(`expected exactly one ${what}, got ${items?.length ?? 0}`);
   return items[0] as T;
+}
+
+/** A Knative Service of the release: its revision template, its one container and that env by name. */
+export function ksvcParts(objects: readonly K8sObject[], name: string) {
+  const ksvc = findObject<IKnativeService>(objects, KSVC, name);
+  const template = ksvc.spec?.template;
+  const container = only(template?.spec?.containers, `${name} container`);
+  return { ksvc, template, container, env: envByName(container.env) };
 }
 
 /** Every object of one type. */

@@ -2,25 +2,8 @@ import type { IService as IKnativeService } from "@kubernetes-models/knative/ser
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "../../functions/lib/config.ts";
 import { serveEnv } from "../../functions/serve/config.ts";
-import {
-  envByName,
-  findObject,
-  type K8sObject,
-  KSVC,
-  NAMES,
-  objectsOf,
-  only,
-  renderChart,
-  type ValueSet,
-} from "./render.ts";
+import { type envByName, KSVC, ksvcParts, NAMES, objectsOf, renderChart } from "./render.ts";
 import { HOSTS_WITH_MODEL_HOST } from "./value-sets.ts";
-
-function partsOf(objects: K8sObject[], name: string) {
-  const ksvc = findObject<IKnativeService>(objects, KSVC, name);
-  const template = ksvc.spec?.template;
-  const container = only(template?.spec?.containers, `${name} container`);
-  return { ksvc, template, container, env: envByName(container.env) };
-}
 
 /** The env a pod would get, with Secret references filled in and Knative's PORT. */
 function resolvedEnv(env: ReturnType<typeof envByName<{ name: string; value?: string }>>) {
@@ -29,13 +12,9 @@ function resolvedEnv(env: ReturnType<typeof envByName<{ name: string; value?: st
   );
 }
 
-async function render(values: ValueSet = {}) {
-  return renderChart(values);
-}
-
 describe("serve Knative Service", { timeout: 60_000 }, () => {
   it("scales on concurrency from zero, with serve's own knobs", async () => {
-    const { ksvc, template, container } = partsOf(await render(), NAMES.serve);
+    const { ksvc, template, container } = ksvcParts(await renderChart(), NAMES.serve);
     expect(ksvc.metadata?.labels?.["networking.knative.dev/visibility"]).toBe("cluster-local");
     expect(Object.keys(ksvc.metadata?.annotations ?? {})).toEqual([]);
     expect(template?.metadata?.annotations).toEqual({
@@ -55,19 +34,19 @@ describe("serve Knative Service", { timeout: 60_000 }, () => {
   });
 
   it("gates traffic on the Open Inference Protocol health paths", async () => {
-    const { container } = partsOf(await render(), NAMES.serve);
+    const { container } = ksvcParts(await renderChart(), NAMES.serve);
     expect(container.readinessProbe).toEqual({ httpGet: { path: "/v2/health/ready" } });
     expect(container.livenessProbe).toEqual({ httpGet: { path: "/v2/health/live" } });
   });
 
   it("keeps models warm with min-scale > 0 and preloads the listed models", async () => {
-    const objects = await render({
+    const objects = await renderChart({
       "serve.autoscaling.minScale": 2,
       "serve.autoscaling.maxScale": 0,
       "serve.preloadModels": ["iris", "wine@3"],
       "serve.settings": { SKIFF_MODEL_CACHE_MAX_MODELS: "4", SKIFF_PREDICTION_LOG_BATCH: "100" },
     });
-    const { template, env } = partsOf(objects, NAMES.serve);
+    const { template, env } = ksvcParts(objects, NAMES.serve);
     expect(template?.metadata?.annotations).toMatchObject({
       "autoscaling.knative.dev/min-scale": "2",
       "autoscaling.knative.dev/max-scale": "0",
@@ -85,13 +64,13 @@ describe("serve Knative Service", { timeout: 60_000 }, () => {
   });
 
   it("gets one more serve per model host, with that model preloaded and as its default", async () => {
-    const objects = await render({ "ingress.hosts": HOSTS_WITH_MODEL_HOST });
+    const objects = await renderChart({ "ingress.hosts": HOSTS_WITH_MODEL_HOST });
     const services = objectsOf<IKnativeService>(objects, KSVC).map((k) => k.metadata?.name);
     expect(services.sort()).toEqual(
       [NAMES.info, NAMES.serve, NAMES.serveFor("price-prediction"), NAMES.train].sort(),
     );
-    const main = partsOf(objects, NAMES.serve);
-    const dedicated = partsOf(objects, NAMES.serveFor("price-prediction"));
+    const main = ksvcParts(objects, NAMES.serve);
+    const dedicated = ksvcParts(objects, NAMES.serveFor("price-prediction"));
     expect(dedicated.env.get("SKIFF_DEFAULT_MODEL")?.value).toBe("price-prediction");
     expect(dedicated.env.get("PRELOAD_MODELS")?.value).toBe("price-prediction");
     expect(dedicated.ksvc.metadata?.labels).toMatchObject({
@@ -108,7 +87,7 @@ describe("serve Knative Service", { timeout: 60_000 }, () => {
   });
 
   it("is absent, with its model hosts, when disabled", async () => {
-    const objects = await render({
+    const objects = await renderChart({
       "serve.enabled": false,
       "ingress.hosts": HOSTS_WITH_MODEL_HOST,
     });

@@ -11,14 +11,11 @@ import { parseEnv } from "../../functions/lib/config.ts";
 import { trainEnv } from "../../functions/train/config.ts";
 import { reach } from "./ingress-routing.ts";
 import {
-  envByName,
-  findObject,
-  type K8sObject,
   KSVC,
+  ksvcParts,
   NAMES,
   NAMESPACE,
   objectsOf,
-  only,
   renderChart,
   type ValueSet,
 } from "./render.ts";
@@ -27,15 +24,8 @@ import { API_HOST, GATEWAY_API, KOURIER } from "./value-sets.ts";
 type EnvEntry = {
   name: string;
   value?: string;
-  valueFrom?: { secretKeyRef?: { name: string; key: string } };
+  valueFrom?: { secretKeyRef?: { key: string } };
 };
-
-function partsOf(objects: K8sObject[]) {
-  const ksvc = findObject<IKnativeService>(objects, KSVC, NAMES.train);
-  const template = ksvc.spec?.template;
-  const container = only(template?.spec?.containers, "train container");
-  return { ksvc, template, container, env: envByName(container.env as EnvEntry[] | undefined) };
-}
 
 /** The env a pod would get: Secret references filled from `secret` by key. */
 function resolvedEnv(env: Map<string, EnvEntry>, secret: Record<string, string>) {
@@ -54,7 +44,7 @@ const SECRET = {
 };
 
 async function render(values: ValueSet = {}) {
-  return partsOf(await renderChart(values));
+  return ksvcParts(await renderChart(values), NAMES.train);
 }
 
 describe("train Knative Service", { timeout: 60_000 }, () => {
