@@ -1,5 +1,6 @@
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { describe, expect, it } from "vitest";
+import { IRIS_SETOSA } from "../support/models.ts";
 import { envByName, NAMES, NAMESPACE, objectsOf, POD, renderChart } from "./render.ts";
 
 const checksOf = async (values: Record<string, unknown> = {}) =>
@@ -48,7 +49,7 @@ describe("helm test pods", { timeout: 60_000 }, () => {
   });
 
   it("predict on the demo model when tests.demoModel is set", async () => {
-    const input = { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 };
+    const input = IRIS_SETOSA;
     const checks = await checksOf({ "tests.demoModel": { name: "iris", input } });
     const predict = checks.find((c) => c.name === `${NAMES.fullname}-test-predict`);
     expect(predict).toMatchObject({

@@ -11,11 +11,9 @@
  * Two stand-ins for what a pod would give: PORT (Knative sets it) and SKIFF_ADMIN_PORT are free
  * loopback ports, since the processes share one network.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { IService as IKnativeService } from "@kubernetes-models/knative/serving.knative.dev/v1/Service";
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { IJob } from "kubernetes-models/batch/v1/Job";
 import type { IPod } from "kubernetes-models/v1/Pod";
@@ -28,7 +26,7 @@ import {
   findObject,
   JOB,
   type K8sObject,
-  KSVC,
+  ksvcParts,
   NAMES,
   NAMESPACE,
   objectsOf,
@@ -36,7 +34,8 @@ import {
   POD,
   renderChart,
 } from "../chart/render.ts";
-import { irisRecord, publishModel } from "../support/models.ts";
+import { IRIS_SETOSA, irisRecord, publishModel } from "../support/models.ts";
+import { type Spawned, spawnProcess, waitFor } from "../support/processes.ts";
 import { pythonModels } from "../support/serve.ts";
 import { testStorageEnv } from "../support/storage.ts";
 
@@ -51,21 +50,14 @@ const IRIS_CSV = readFileSync(new URL("examples/iris.csv", ROOT));
 
 let app: string;
 let objects: K8sObject[];
-const children: ChildProcess[] = [];
+const children: Spawned[] = [];
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, output }));
-  });
+/** Runs a command to its end: its exit code and what it printed. */
+async function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
+  const { child, exited, output } = spawnProcess(command, args, { cwd, env });
+  const failed = new Promise<never>((_, reject) => child.once("error", reject));
+  const code = await Promise.race([exited, failed]);
+  return { code, output: output() };
 }
 
 /**
@@ -93,55 +85,25 @@ function envOf(container: Container, extra: Record<string, string> = {}): Record
   return { ...env, ...extra };
 }
 
-function start(container: Container, env: Record<string, string>): ChildProcess {
+function start(container: Container, env: Record<string, string>): Spawned {
   const [node, ...args] = container.command ?? [];
   expect(node).toBe("node");
-  const child = spawn("node", args, { cwd: app, env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  Object.defineProperty(child, "output", { get: () => output });
-  children.push(child);
-  return child;
-}
-
-async function waitFor200(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "no answer";
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`exited early:\n${(child as unknown as { output: string }).output}`);
-    }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      last = `${res.status} ${await res.text()}`;
-      if (res.status === 200) return;
-    } catch (error) {
-      last = String(error);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(
-    `${url} never answered 200 (last: ${last}):\n${(child as unknown as { output: string }).output}`,
-  );
+  const spawned = spawnProcess("node", args, { cwd: app, env });
+  children.push(spawned);
+  return spawned;
 }
 
 /** A running function: where its public and admin ports are. */
 interface Running {
   port: number;
   adminPort: number;
-  child: ChildProcess;
+  spawned: Spawned;
 }
 const running = new Map<string, Running>();
 
 /** The one container of a rendered Knative Service. */
 function ksvcContainer(name: string): Container {
-  const ksvc = findObject<IKnativeService>(objects, KSVC, name);
-  return only(ksvc.spec?.template?.spec?.containers, `${name} container`) as Container;
+  return ksvcParts(objects, name).container as Container;
 }
 
 /**
@@ -157,16 +119,16 @@ async function startKsvc(
   const [port, adminPort] = [await freePort(), await freePort()];
   // Knative's runtime contract: PORT holds the one containerPort's number; the chart never sets it.
   expect((container.env ?? []).map((e) => e.name)).not.toContain("PORT");
-  const child = start(
+  const spawned = start(
     container,
     envOf(container, { PORT: String(port), SKIFF_ADMIN_PORT: String(adminPort), ...override }),
   );
   const readiness = container.readinessProbe?.httpGet;
   const liveness = container.livenessProbe?.httpGet;
   expect(readiness?.port, "readiness is probed on the user port").toBeUndefined();
-  await waitFor200(`http://127.0.0.1:${port}${readiness?.path}`, child);
-  await waitFor200(`http://127.0.0.1:${port}${liveness?.path}`, child);
-  const started = { port, adminPort, child };
+  await waitFor(`http://127.0.0.1:${port}${readiness?.path}`, spawned);
+  await waitFor(`http://127.0.0.1:${port}${liveness?.path}`, spawned);
+  const started = { port, adminPort, spawned };
   running.set(key, started);
   return started;
 }
@@ -200,7 +162,7 @@ beforeAll(async () => {
       ],
       "tests.demoModel": {
         name: "iris",
-        input: { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
+        input: IRIS_SETOSA,
       },
     }),
   ]);
@@ -210,9 +172,8 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  for (const child of children) {
+  for (const { child, exited } of children) {
     if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
       await exited;
     }
@@ -280,12 +241,7 @@ describe("the image's layout runs what the chart renders", { timeout: 120_000 },
     const res = await fetch(`http://127.0.0.1:${dedicated.port}/predict`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        sepal_length: 5.1,
-        sepal_width: 3.5,
-        petal_length: 1.4,
-        petal_width: 0.2,
-      }),
+      body: JSON.stringify(IRIS_SETOSA),
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ model: "iris", version: "1" });
@@ -357,8 +313,7 @@ describe("the image's layout runs what the chart renders", { timeout: 120_000 },
       if (last.status === "succeeded" || last.status === "failed") break;
       await new Promise((r) => setTimeout(r, 300));
     }
-    const output = (train.child as unknown as { output: string }).output;
-    expect(last, output).toMatchObject({ status: "succeeded", modelVersion: "1" });
+    expect(last, train.spawned.output()).toMatchObject({ status: "succeeded", modelVersion: "1" });
   });
 
   it("starts not-found as its Deployment does; it answers its probes on the admin port", async () => {
@@ -369,16 +324,16 @@ describe("the image's layout runs what the chart renders", { timeout: 120_000 },
     const [port, adminPort] = [await freePort(), await freePort()];
     const env = envOf(container);
     expect([env.PORT, env.SKIFF_ADMIN_PORT]).toEqual(["8080", "9464"]);
-    const child = start(container, {
+    const spawned = start(container, {
       ...env,
       PORT: String(port),
       SKIFF_ADMIN_PORT: String(adminPort),
     });
     for (const probe of [container.readinessProbe, container.livenessProbe]) {
       expect(probe?.httpGet?.port).toBe("admin");
-      await waitFor200(`http://127.0.0.1:${adminPort}${probe?.httpGet?.path}`, child);
+      await waitFor(`http://127.0.0.1:${adminPort}${probe?.httpGet?.path}`, spawned);
     }
-    running.set(NAMES.notFound, { port, adminPort, child });
+    running.set(NAMES.notFound, { port, adminPort, spawned });
     const res = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(res.status).toBe(404);
   });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../minio/launcher.ts";
+import { IRIS_SETOSA } from "../support/models.ts";
 import { type Spawned, spawnEntry, waitFor } from "../support/processes.ts";
 
 const TOKEN = "e2e-token-0123456789abcdef";
@@ -139,12 +140,7 @@ describe("upload a dataset, train, call the model (local platform)", () => {
     const predict = await fetch(`${base}/serve/models/iris/predict`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        sepal_length: 5.1,
-        sepal_width: 3.5,
-        petal_length: 1.4,
-        petal_width: 0.2,
-      }),
+      body: JSON.stringify(IRIS_SETOSA),
     });
     expect(predict.status).toBe(200);
     expect(await json(predict)).toMatchObject({ model: "iris", version: "1", label: "setosa" });

@@ -9,6 +9,14 @@ import type { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 
 export const IRIS_FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
 
+/** The first row of examples/iris.csv (a setosa) as a predict request body. */
+export const IRIS_SETOSA = {
+  sepal_length: 5.1,
+  sepal_width: 3.5,
+  petal_length: 1.4,
+  petal_width: 0.2,
+};
+
 export function irisRecord(classes: string[]): NewModelRecord {
   return {
     task: "classification",

@@ -1,5 +1,5 @@
 /**
- * Runs a TypeScript entry point as a real child process and waits for it to listen.
+ * Runs a TypeScript entry point (or any command) as a real child process and waits for it to listen.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
@@ -11,10 +11,18 @@ export interface Spawned {
 }
 
 export function spawnEntry(entry: string, env: Record<string, string>): Spawned {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+  return spawnProcess(process.execPath, ["--import", "tsx", entry], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
   });
+}
+
+/** `command` with exactly `env` (nothing inherited), its stdout and stderr captured together. */
+export function spawnProcess(
+  command: string,
+  args: readonly string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string },
+): Spawned {
+  const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
   let text = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     text += chunk.toString();
@@ -36,19 +44,20 @@ export async function waitFor(
   timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
   while (Date.now() < deadline) {
     if (spawned.child.exitCode !== null)
       throw new Error(`process exited early:\n${spawned.output()}`);
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      await res.body?.cancel();
+      last = `${res.status} ${await res.text()}`;
       if (res.status === status) return;
-    } catch {
-      // not listening yet
+    } catch (error) {
+      last = String(error); // not listening yet
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${url} did not answer ${status} in time:\n${spawned.output()}`);
+  throw new Error(`${url} did not answer ${status} in time (last: ${last}):\n${spawned.output()}`);
 }
 
 /** Pids of processes whose command line contains `needle` (Linux /proc). */
