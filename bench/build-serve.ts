@@ -24,11 +24,8 @@ import { buildImage, EXTERNAL_PACKAGES } from "../toolchain/build.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-/** Packages whose code must be loaded from node_modules as is. */
-export const EXTERNAL = EXTERNAL_PACKAGES;
-
 // CommonJS packages inside an ESM bundle still call require() for Node's built-ins.
-export const BANNER = [
+const BANNER = [
   'import { createRequire as __skiffCreateRequire } from "node:module";',
   "const require = __skiffCreateRequire(import.meta.url);",
 ].join("\n");
@@ -70,12 +67,13 @@ export function ownSources(rewrites: Rewrites = {}): Plugin {
   };
 }
 
-const common: BuildOptions = {
+/** How every bench bundle is built: as the image's, onnxruntime-node left in node_modules. */
+export const BUNDLE_OPTIONS: BuildOptions = {
   bundle: true,
   platform: "node",
   format: "esm",
   target: "node20",
-  external: EXTERNAL,
+  external: EXTERNAL_PACKAGES,
   banner: { js: BANNER },
   logLevel: "warning",
   legalComments: "none",
@@ -96,7 +94,11 @@ export async function buildServe(): Promise<BuiltServe> {
   const outDir = join(root, "dist", "bench");
   mkdirSync(outDir, { recursive: true });
   const bareHono = join(outDir, "bare-hono.mjs");
-  await build({ ...common, entryPoints: [join(root, "bench/bare-hono.ts")], outfile: bareHono });
+  await build({
+    ...BUNDLE_OPTIONS,
+    entryPoints: [join(root, "bench/bare-hono.ts")],
+    outfile: bareHono,
+  });
   const serveCompileCache = join(outDir, "serve-compile-cache.mjs");
   writeFileSync(serveCompileCache, launcher);
   await doneBuilding();
@@ -115,7 +117,7 @@ export async function buildServe(): Promise<BuiltServe> {
 export async function buildWhatIf(name: string, rewrites: Rewrites): Promise<string> {
   const outfile = join(root, "dist", "bench", name, "serve.mjs");
   await build({
-    ...common,
+    ...BUNDLE_OPTIONS,
     entryPoints: [join(root, "functions/serve/main.ts")],
     outfile,
     plugins: [ownSources(rewrites)],

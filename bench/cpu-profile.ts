@@ -5,15 +5,26 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-interface CpuProfile {
+export interface CpuProfile {
   nodes: Array<{
     id: number;
     callFrame: { functionName: string; url: string; lineNumber: number };
+    children?: number[];
   }>;
   startTime: number;
   endTime: number;
   samples: number[];
   timeDeltas: number[];
+}
+
+/**
+ * The main thread's profile in `dir`: tsx's module hooks run on a thread of their own that writes
+ * a profile too (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; the main thread is 0).
+ */
+export function readMainProfile(dir: string): CpuProfile {
+  const file = readdirSync(dir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+  if (!file) throw new Error(`no main-thread CPU profile in ${dir}`);
+  return JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile;
 }
 
 export interface ProfileSummary {
@@ -35,19 +46,14 @@ function fileOf(url: string, name: string, root: string): string {
   return url.replace(/^file:\/\//, "").replace(root, "");
 }
 
-/**
- * The main thread's profile in `dir`: tsx's module hooks run on a thread of their own that writes
- * a profile too (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; the main thread is 0).
- */
+/** Summarizes the main thread's profile in `dir` (readMainProfile). */
 export function summarizeProfile(
   dir: string,
   root: string,
   /** Only samples in [from, to], µs of the monotonic clock (process.hrtime), as V8 stamps them. */
   window?: [number, number],
 ): ProfileSummary {
-  const file = readdirSync(dir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
-  if (!file) throw new Error(`no main-thread CPU profile in ${dir}`);
-  const prof = JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile;
+  const prof = readMainProfile(dir);
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const functions = new Map<string, number>();
   const files = new Map<string, number>();

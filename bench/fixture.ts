@@ -5,12 +5,14 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseEnv, storageEnv } from "../functions/lib/config.ts";
 import type { NewModelRecord } from "../functions/lib/storage/model-record.ts";
 import { ObjectStore } from "../functions/lib/storage/object-store.ts";
 import { startMinio } from "../minio/launcher.ts";
 import { setup as pythonSetup, teardown as pythonTeardown } from "../test/setup/python.ts";
 import { irisRecord, publishModel } from "../test/support/models.ts";
+import { ensureVenv } from "../toolchain/python-venv.ts";
 import { ensureTool } from "../toolchain/tools.ts";
 
 export interface Fixture {
@@ -22,6 +24,12 @@ export interface Fixture {
   /** MinIO's process, which does the benchmark's own work (the prediction log lands there). */
   minioPid: number;
   close(): Promise<void>;
+}
+
+/** The test suite's pinned Python environment (scikit-learn, skl2onnx), built once and cached. */
+export function testPython(log: (line: string) => void): Promise<string> {
+  const requirements = fileURLToPath(new URL("../test/python/requirements.txt", import.meta.url));
+  return ensureVenv(requirements, "test environment", log);
 }
 
 interface PythonModels {

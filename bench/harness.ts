@@ -2,15 +2,22 @@
  * What the benchmarks share: pinned server processes, load runs on the other core, the requests
  * serve is measured with, CPU accounting and the report tables.
  */
-import { execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../minio/launcher.ts";
 import type { Fixture } from "./fixture.ts";
 import type { LoadResult, LoadSpec } from "./load.ts";
-import { baseEnv, type Pinned, spawnPinned, stopAllChildren, track } from "./processes.ts";
+import {
+  baseEnv,
+  lastJsonLine,
+  type Pinned,
+  runPinned,
+  spawnPinned,
+  stopAllChildren,
+} from "./processes.ts";
 
 export const root = fileURLToPath(new URL("..", import.meta.url));
 export const SERVER_CORE = 0;
@@ -21,12 +28,10 @@ export const BATCH = 64;
 export const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 /**
- * Pins this process, every thread of it (-a), to the load core; MinIO and the load runs started
- * from here inherit it, and the server under test gets the other core to itself.
- */
-/**
- * Checks there are two cores to keep apart (`apart` says what), pins this process to the load
- * core, and answers the machine's core count, read before pinning (after it, one core shows).
+ * Checks there are two cores to keep apart (`apart` says what), pins this process, every thread
+ * of it (-a), to the load core (MinIO and the load runs started from here inherit it, and the
+ * server under test gets the other core to itself), and answers the machine's core count, read
+ * before pinning (after it, one core shows).
  */
 export function pinSelfToLoadCore(apart: string): number {
   const nproc = availableParallelism();
@@ -95,41 +100,19 @@ export async function startServe(
   return { pinned, port, adminPort };
 }
 
-export function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      "taskset",
-      [
-        "-c",
-        String(LOAD_CORE),
-        process.execPath,
-        "--import",
-        "tsx",
-        join(root, "bench/load.ts"),
-        JSON.stringify(spec),
-      ],
-      { cwd: root, env: baseEnv(), stdio: ["ignore", "pipe", "pipe"] },
-    );
-    track(child);
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      err += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      const line = out.trim().split("\n").at(-1);
-      if (code !== 0 || !line) return reject(new Error(`load run failed (${code}):\n${err}`));
-      const result = JSON.parse(line) as LoadResult;
-      if (result.failures > 0) {
-        return reject(new Error(`${spec.url}: ${result.failures} requests failed under load`));
-      }
-      resolve(result);
-    });
-  });
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const out = await runPinned(
+    LOAD_CORE,
+    process.execPath,
+    ["--import", "tsx", join(root, "bench/load.ts"), JSON.stringify(spec)],
+    baseEnv(),
+    root,
+  );
+  const result = lastJsonLine<LoadResult>(out);
+  if (result.failures > 0) {
+    throw new Error(`${spec.url}: ${result.failures} requests failed under load`);
+  }
+  return result;
 }
 
 /** Clock ticks (1/100 s) all cores together spent busy (anything but idle and iowait; steal counts). */
@@ -140,16 +123,28 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total };
 }
 
-/** Clock ticks the process has run, all its threads together; 0 once it is gone. */
-export function processTicks(pid: number): number {
+/** The fields of a /proc stat file after the command name, the first being state (stat(5)). */
+export function statFields(path: string): string[] | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // utime and stime are fields 14 and 15 of stat(5).
-    return Number(fields[11]) + Number(fields[12]);
+    const stat = readFileSync(path, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
-    return 0;
+    return undefined;
   }
+}
+
+/** Two adjacent tick counters of a stat file, from fields[at]; 0 once the process is gone. */
+function ticksAt(path: string, at: number): number {
+  const fields = statFields(path);
+  return fields ? Number(fields[at]) + Number(fields[at + 1]) : 0;
+}
+
+/**
+ * Clock ticks the process has run, all its threads together, or given `tid` that thread alone
+ * (utime and stime, fields 14 and 15 of stat(5)); 0 once it is gone.
+ */
+export function processTicks(pid: number, tid?: number): number {
+  return ticksAt(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 11);
 }
 
 /**
@@ -158,13 +153,7 @@ export function processTicks(pid: number): number {
  * function spawned, once it is gone.
  */
 export function reapedChildTicks(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[13]) + Number(fields[14]);
-  } catch {
-    return 0;
-  }
+  return ticksAt(`/proc/${pid}/stat`, 13);
 }
 
 /**
@@ -329,6 +318,23 @@ export const fmt = (n: number, digits = 0) =>
   Number.isFinite(n)
     ? n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
     : "–";
+
+/** When and where a report was made: the date to the second, the CPU model and Node's version. */
+export function machine(): { date: string; cpu: string; node: string } {
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    cpu: cpus()[0]?.model.trim() ?? "unknown CPU",
+    node: process.versions.node,
+  };
+}
+
+/** Writes a report file into `dir` (bench/results unless told) and answers its path. */
+export function writeResult(name: string, text: string, dir = join(root, "bench/results")): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
 
 export const verdict = (ok: boolean) => (ok ? "**pass**" : "**MISS**");
 

@@ -11,13 +11,13 @@
  *
  * `--quick` runs one short round and writes its report to dist/bench/ instead of bench/results/.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NewModelRecord } from "../functions/lib/storage/model-record.ts";
 import { ensureVenv, run } from "../toolchain/python-venv.ts";
 import { buildServe } from "./build-serve.ts";
-import { startStorage } from "./fixture.ts";
+import { startStorage, testPython } from "./fixture.ts";
 import {
   awaitQuiet,
   BATCH,
@@ -25,12 +25,14 @@ import {
   loadSpec,
   log,
   type Measured,
+  machine,
   measure,
   pinSelfToLoadCore,
   processTicks,
   QUIET_SHARE,
   root,
   watchNeighbours,
+  writeResult,
 } from "./harness.ts";
 import { processTree, treeRssMb } from "./peers/memory.ts";
 import {
@@ -85,11 +87,7 @@ async function buildVenvs(problems: Map<ServerName, string>): Promise<Partial<Ve
 
 /** Fits the models (joblib + ONNX) into `dir`, with what MLServer reads beside them. */
 async function prepareModels(dir: string): Promise<Expected> {
-  const python = await ensureVenv(
-    join(root, "test/python/requirements.txt"),
-    "test environment",
-    log,
-  );
+  const python = await testPython(log);
   const made = await run(python, [join(peersDir, "prepare_models.py"), dir]);
   if (made.code !== 0) throw new Error(`prepare_models.py failed (${made.code}):\n${made.output}`);
   // The folder is MLServer's model repository too: its settings and one model-settings.json per
@@ -377,10 +375,8 @@ async function main(): Promise<void> {
       "import platform; print(platform.python_version())",
     ]);
     const { markdown, svg, missed } = report(SERVERS, MODELS, results, {
-      date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+      ...machine(),
       nproc,
-      cpu: cpus()[0]?.model.trim() ?? "unknown CPU",
-      node: process.versions.node,
       python: python.output.trim(),
       tookSeconds: (performance.now() - started) / 1000,
       rounds: ROUNDS,
@@ -396,10 +392,9 @@ async function main(): Promise<void> {
     });
     process.stdout.write(`\n${markdown}`);
     const outDir = quick ? join(root, "dist/bench") : join(root, "bench/results");
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, "peers.md"), markdown);
-    writeFileSync(join(outDir, "peers.svg"), svg);
-    log(`wrote ${join(outDir, "peers.md")} and peers.svg (${missed.length} targets missed)`);
+    const written = writeResult("peers.md", markdown, outDir);
+    writeResult("peers.svg", svg, outDir);
+    log(`wrote ${written} and peers.svg (${missed.length} targets missed)`);
   } finally {
     rmSync(workDir, { recursive: true, force: true });
     await storage.close();

@@ -80,6 +80,52 @@ export function spawnPinned(options: PinOptions): Pinned {
   return { child, output: () => text, stop };
 }
 
+/**
+ * Runs a pinned child to its end and answers its stdout; fails with its stderr unless it exits 0
+ * (or when `timeoutMs` passes first: it is killed then).
+ */
+export function runPinned(
+  core: number,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs?: number,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("taskset", ["-c", String(core), command, ...args], {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    track(child);
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      if (err.length < 64_000) err += chunk.toString();
+    });
+    const timer =
+      timeoutMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", reject);
+    // "close", not "exit": only then has all of stdout been read.
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${command} ${args.join(" ")} failed (${code}):\n${err}`));
+    });
+  });
+}
+
+/** The last line of a child's stdout, as JSON. */
+export function lastJsonLine<T>(out: string): T {
+  const line = out.trim().split("\n").at(-1);
+  if (!line) throw new Error("the child printed nothing");
+  return JSON.parse(line) as T;
+}
+
 export interface Answer {
   status: number;
   body: string;

@@ -15,32 +15,33 @@
  * - coldwhatif: the same for cold start.
  * - tail: p50 and p99 at a fixed half load, with the bursty parts switched off in turn.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build as esbuild } from "esbuild";
 import { freePort } from "../minio/launcher.ts";
 import {
-  BANNER,
+  BUNDLE_OPTIONS,
   type BuiltServe,
   buildServe,
   buildWhatIf,
   doneBuilding,
-  EXTERNAL,
   ownSources,
   type Rewrites,
 } from "./build-serve.ts";
+import { readMainProfile } from "./cpu-profile.ts";
 import { type Fixture, startFixture } from "./fixture.ts";
 import {
   awaitQuiet,
   cases,
   cleanUpOnSignal,
+  fmt,
   loadSpec,
   log,
   measure,
   pinSelfToLoadCore,
+  processTicks,
   root,
   runLoad,
   SERVER_CORE,
@@ -49,7 +50,7 @@ import {
   startServe,
 } from "./harness.ts";
 import type { MicroResult } from "./micro-serve.ts";
-import { baseEnv, untilOk } from "./processes.ts";
+import { baseEnv, runPinned, untilOk } from "./processes.ts";
 
 const TIMING = { warmupSeconds: 2, seconds: 8 };
 const phases = process.argv.slice(2);
@@ -59,10 +60,26 @@ const say = (text: string) => {
   out.push(text);
   process.stdout.write(`${text}\n`);
 };
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 const TSX = ["--import", "tsx", "functions/serve/main.ts"];
+
+/** Each bundle is built once per command, however many phases and variants start it. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => {
+    made ??= make();
+    return made;
+  };
+}
+
+const imageBundles = once(buildServe);
+
+/** serve bundled as the what-ifs are but with nothing rewritten: what each is held against. */
+const asIsBundle = once(async () => {
+  const outfile = await buildWhatIf("what-if-as-is", {});
+  await doneBuilding();
+  return outfile;
+});
 
 async function readyServe(
   fixture: Fixture,
@@ -83,16 +100,10 @@ function threadCpu(pid: number): { main: number; others: number } {
   let main = 0;
   let others = 0;
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      // utime and stime are fields 14 and 15 of stat(5), in clock ticks of 1/100 s.
-      const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
-      if (Number(tid) === pid) main += seconds;
-      else others += seconds;
-    } catch {
-      // the thread ended while we looked
-    }
+    // Clock ticks of 1/100 s; 0 for a thread that ended while we looked.
+    const seconds = processTicks(pid, Number(tid)) / 100;
+    if (Number(tid) === pid) main += seconds;
+    else others += seconds;
   }
   return { main, others };
 }
@@ -117,18 +128,6 @@ async function threads(fixture: Fixture): Promise<void> {
   } finally {
     await serve.pinned.stop();
   }
-}
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-}
-
-interface CpuProfile {
-  nodes: ProfileNode[];
-  startTime: number;
-  samples: number[];
-  timeDeltas: number[];
 }
 
 /** node_modules/<package>, node:internal, skiff's own file, or V8's pseudo-frames. */
@@ -167,11 +166,7 @@ async function profile(
     } finally {
       await serve.pinned.stop();
     }
-    // tsx's module hooks run on a thread of their own, which writes a profile too; the main
-    // thread's is the one numbered 0 (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile).
-    const file = readdirSync(dir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
-    if (!file) throw new Error("serve wrote no CPU profile");
-    const prof = JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile;
+    const prof = readMainProfile(dir);
     const byId = new Map(prof.nodes.map((n) => [n.id, n]));
     const self = new Map<string, number>();
     const packages = new Map<string, number>();
@@ -217,27 +212,8 @@ async function profile(
   }
 }
 
-function runNode(args: string[], env: Record<string, string>, core = SERVER_CORE) {
-  return new Promise<string>((resolve, reject) => {
-    const child = spawn("taskset", ["-c", String(core), process.execPath, ...args], {
-      cwd: root,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let text = "";
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => {
-      text += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      err += c.toString();
-    });
-    child.on("error", reject);
-    child.on("exit", (code) =>
-      code === 0 ? resolve(text) : reject(new Error(`node ${args.join(" ")}: ${code}\n${err}`)),
-    );
-  });
-}
+const runNode = (args: string[], env: Record<string, string>) =>
+  runPinned(SERVER_CORE, process.execPath, args, env, root);
 
 async function micro(fixture: Fixture): Promise<void> {
   log("per-call costs on the server core…");
@@ -281,16 +257,11 @@ async function imports(): Promise<void> {
   const probe = async (specifier: string, i: number) => {
     const outfile = join(probes, `${i}.mjs`);
     await esbuild({
+      ...BUNDLE_OPTIONS,
       stdin: {
         contents: `import * as m from ${JSON.stringify(specifier)}; export default m;`,
         resolveDir: root,
       },
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      external: EXTERNAL,
-      banner: { js: BANNER },
       plugins: [ownSources()],
       outfile,
       logLevel: "error",
@@ -409,18 +380,10 @@ const NO_METRICS_MIDDLEWARE: Rewrites = {
   ),
 };
 
-const PINO_BUFFERED: Rewrites = {
-  "functions/lib/logger.ts": swap(
-    "pino.destination({ sync: false })",
-    "pino.destination({ sync: false, minLength: 4096 })",
-  ),
-};
-
 const QUIET = { SKIFF_LOG_LEVEL: "warn", SKIFF_PREDICTION_LOG_ENABLED: "false" };
 
 const WHAT_IFS: WhatIf[] = [
   { label: "bundle as is (as deployed)" },
-  { label: "log writes buffered to 4 KiB (proposed)", rewrites: PINO_BUFFERED },
   { label: "no access log (diagnostic)", env: { SKIFF_LOG_LEVEL: "warn" } },
   { label: "no prediction log (diagnostic)", env: { SKIFF_PREDICTION_LOG_ENABLED: "false" } },
   { label: "no HTTP metrics middleware (diagnostic)", rewrites: NO_METRICS_MIDDLEWARE },
@@ -440,10 +403,12 @@ const WHAT_IFS: WhatIf[] = [
 async function whatIf(fixture: Fixture): Promise<void> {
   const REPEATS = 3;
   const timing = { warmupSeconds: 2, seconds: 6 };
-  const { bareHono } = await buildServe();
+  const { bareHono } = await imageBundles();
   const entries = new Map<WhatIf, string>();
   for (const [i, w] of WHAT_IFS.entries()) {
-    entries.set(w, w.bare ? bareHono : await buildWhatIf(`what-if-${i}`, w.rewrites ?? {}));
+    if (w.bare) entries.set(w, bareHono);
+    else if (w.rewrites) entries.set(w, await buildWhatIf(`what-if-${i}`, w.rewrites));
+    else entries.set(w, await asIsBundle());
   }
   await doneBuilding();
   const [predict] = cases(fixture, "float_input");
@@ -512,11 +477,7 @@ async function startupProfile(fixture: Fixture, built: BuiltServe): Promise<void
     } finally {
       await serve.pinned.stop();
     }
-    const file = readdirSync(dir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
-    if (!file) throw new Error("serve wrote no CPU profile");
-    const prof = JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile & {
-      nodes: Array<ProfileNode & { children?: number[] }>;
-    };
+    const prof = readMainProfile(dir);
     const parent = new Map<number, number>();
     for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
     const byId = new Map(prof.nodes.map((n) => [n.id, n]));
@@ -574,8 +535,7 @@ async function startupProfile(fixture: Fixture, built: BuiltServe): Promise<void
 async function tail(fixture: Fixture): Promise<void> {
   const RATE = 1500;
   const timing = { warmupSeconds: 2, seconds: 10 };
-  const bundled = await buildWhatIf("what-if-as-is", {});
-  await doneBuilding();
+  const bundled = await asIsBundle();
   const variants: Array<[string, string[], Record<string, string>]> = [
     ["as deployed (tsx)", TSX, {}],
     ["prediction log off (tsx, diagnostic)", TSX, { SKIFF_PREDICTION_LOG_ENABLED: "false" }],
@@ -623,16 +583,16 @@ const LAZY_UPLOAD_LIBS: Rewrites = {
 /** Cold start of serve bundles with a proposed change, interleaved, against the bundle as is. */
 async function coldWhatIf(fixture: Fixture): Promise<void> {
   const RUNS = 9;
-  const variants: Array<[string, Rewrites, string[]]> = [
-    ["bundle as is", {}, []],
+  const variants: Array<[string, Rewrites | undefined, string[]]> = [
+    ["bundle as is", undefined, []],
     ["upload and presign libraries imported when first used (proposed)", LAZY_UPLOAD_LIBS, []],
     // Start-up allocates many small, long-lived objects (schemas, routes, SDK clients): a larger
     // young generation means fewer scavenges that copy them.
-    ["node --max-semi-space-size=16 (proposed)", {}, ["--max-semi-space-size=16"]],
+    ["node --max-semi-space-size=16 (proposed)", undefined, ["--max-semi-space-size=16"]],
   ];
   const entries: string[] = [];
   for (const [i, [, rewrites]] of variants.entries()) {
-    entries.push(await buildWhatIf(`cold-what-if-${i}`, rewrites));
+    entries.push(rewrites ? await buildWhatIf(`cold-what-if-${i}`, rewrites) : await asIsBundle());
   }
   await doneBuilding();
   const [predict] = cases(fixture, "float_input");
@@ -663,16 +623,14 @@ async function coldWhatIf(fixture: Fixture): Promise<void> {
 }
 
 pinSelfToLoadCore("server and load generator");
-const built = wants("startup") ? await buildServe() : undefined;
+const built = wants("startup") ? await imageBundles() : undefined;
 const fixture = await startFixture(log);
 cleanUpOnSignal(() => fixture.close());
 try {
   if (wants("threads")) await threads(fixture);
   if (wants("profile")) {
     await profile(fixture, "as deployed (tsx)", TSX);
-    const bundled = await buildWhatIf("what-if-as-is", {});
-    await doneBuilding();
-    await profile(fixture, "as the image runs it (bundle)", [bundled]);
+    await profile(fixture, "as the image runs it (bundle)", [await asIsBundle()]);
     await profile(fixture, "as deployed but SKIFF_LOG_LEVEL=warn (tsx, diagnostic)", TSX, {
       SKIFF_LOG_LEVEL: "warn",
     });

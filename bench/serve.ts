@@ -6,16 +6,8 @@
  *
  * `--quick` shortens every phase for trying the script out; it writes no results file.
  */
-import {
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../minio/launcher.ts";
 import { type BuiltServe, buildServe, compileCacheAvailable } from "./build-serve.ts";
@@ -31,17 +23,18 @@ import {
   loadSpec,
   log,
   type Measured,
+  machine,
   measure,
   pinSelfToLoadCore,
   processTicks,
   QUIET_SHARE,
-  root,
   SERVER_CORE,
   startBare,
   startServe,
   table,
   verdict,
   watchNeighbours,
+  writeResult,
 } from "./harness.ts";
 import type { LoadSpec } from "./load.ts";
 import { type Pinned, send, untilOk } from "./processes.ts";
@@ -432,21 +425,14 @@ async function main(): Promise<void> {
     const cold = await measureColdStarts(fixture, built);
     const took = (performance.now() - started) / 1000;
     const text = report(throughput, cold, {
-      date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+      ...machine(),
       nproc,
-      cpu: cpus()[0]?.model.trim() ?? "unknown CPU",
-      node: process.versions.node,
       took,
       build: built.millis,
       compileCache: compileCacheAvailable,
     });
     process.stdout.write(`\n${text}`);
-    if (!quick) {
-      const out = join(root, "bench/results/serve.md");
-      mkdirSync(join(root, "bench/results"), { recursive: true });
-      writeFileSync(out, text);
-      log(`wrote ${out}`);
-    }
+    if (!quick) log(`wrote ${writeResult("serve.md", text)}`);
   } finally {
     rmSync(workDir, { recursive: true, force: true });
     await fixture.close();

@@ -19,13 +19,11 @@
  * CPU other processes took meanwhile. `--quick` uses a 64 MiB upload and 100k rows and writes
  * no results file.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { once } from "node:events";
 import {
   closeSync,
   createReadStream,
-  mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -36,21 +34,21 @@ import {
   writeFileSync,
 } from "node:fs";
 import { request } from "node:http";
-import { cpus, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEnv, storageEnv } from "../functions/lib/config.ts";
 import { layout } from "../functions/lib/storage/layout.ts";
 import { modelRecordSchema } from "../functions/lib/storage/model-record.ts";
 import { ObjectStore } from "../functions/lib/storage/object-store.ts";
 import { freePort } from "../minio/launcher.ts";
-import { setup as pythonSetup, teardown as pythonTeardown } from "../test/setup/python.ts";
 import { type ProfileSummary, summarizeProfile } from "./cpu-profile.ts";
-import { type Fixture, startFixture } from "./fixture.ts";
+import { type Storage, startStorage, testPython } from "./fixture.ts";
 import {
   awaitQuiet,
   fmt,
   LOAD_CORE,
   log,
+  machine,
   pinSelfToLoadCore,
   processTicks,
   reapedChildTicks,
@@ -59,8 +57,17 @@ import {
   table,
   verdict,
   watchNeighbours,
+  writeResult,
 } from "./harness.ts";
-import { baseEnv, type Pinned, send, spawnPinned, untilOk } from "./processes.ts";
+import {
+  baseEnv,
+  lastJsonLine,
+  type Pinned,
+  runPinned,
+  send,
+  spawnPinned,
+  untilOk,
+} from "./processes.ts";
 import { FEATURES, TARGET, type Written, writeCsv } from "./train-data.ts";
 import type { DirectResult } from "./train-direct.ts";
 
@@ -91,20 +98,6 @@ const pidOf = (pinned: Pinned) => pinned.child.pid as number;
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-/** The pinned venv's interpreter, built (once) and checked by the test setup. */
-async function venvPython(): Promise<string> {
-  let bin: string | undefined;
-  const project = {
-    provide: (key: string, value: { bin: string }) => {
-      if (key === "python") bin = value.bin;
-    },
-  };
-  await pythonSetup(project as unknown as Parameters<typeof pythonSetup>[0]);
-  await pythonTeardown();
-  if (bin === undefined) throw new Error("test/setup/python.ts provided no interpreter");
-  return bin;
-}
-
 interface TrainProcess {
   pinned: Pinned;
   base: string;
@@ -113,7 +106,7 @@ interface TrainProcess {
   pid: number;
 }
 
-async function startTrain(fixture: Fixture, nodeOptions: string[] = []): Promise<TrainProcess> {
+async function startTrain(fixture: Storage, nodeOptions: string[] = []): Promise<TrainProcess> {
   const port = await freePort();
   const adminPort = await freePort();
   const pinned = spawnPinned({
@@ -134,33 +127,9 @@ async function startTrain(fixture: Fixture, nodeOptions: string[] = []): Promise
   return { pinned, base, admin: `http://127.0.0.1:${adminPort}`, pid: pidOf(pinned) };
 }
 
-/** Runs a pinned child to its end; its stdout's last line is JSON. */
-async function runChild<T>(
-  command: string,
-  args: string[],
-  env: Record<string, string>,
-  core = SERVER_CORE,
-): Promise<T> {
-  const child = spawn("taskset", ["-c", String(core), command, ...args], {
-    cwd: root,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  child.stderr.on("data", (c: Buffer) => {
-    if (err.length < 64_000) err += c.toString();
-  });
-  const timer = setTimeout(() => child.kill("SIGKILL"), CHILD_TIMEOUT_MS);
-  const [code] = (await once(child, "exit")) as [number | null];
-  clearTimeout(timer);
-  const line = out.trim().split("\n").at(-1);
-  if (code !== 0 || !line)
-    throw new Error(`${command} ${args.join(" ")} failed (${code}):\n${err}`);
-  return JSON.parse(line) as T;
+/** Runs a child pinned to the server core to its end; its stdout's last line is JSON. */
+async function runChild<T>(command: string, args: string[], env: Record<string, string>) {
+  return lastJsonLine<T>(await runPinned(SERVER_CORE, command, args, env, root, CHILD_TIMEOUT_MS));
 }
 
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -366,7 +335,7 @@ interface UploadResult {
 }
 
 async function measureUpload(
-  fixture: Fixture,
+  fixture: Storage,
   train: TrainProcess,
   data: Written & { path: string },
 ): Promise<UploadResult> {
@@ -468,7 +437,7 @@ async function memoryView(train: TrainProcess): Promise<MemoryView | undefined> 
   }
 }
 
-export interface UploadProfile {
+interface UploadProfile {
   cpu: ProfileSummary;
   bytes: number;
   /** Before the upload, and the scrape with the highest RSS during it. */
@@ -480,7 +449,7 @@ export interface UploadProfile {
  * file (whole rows): where an upload's CPU goes, from the samples taken while it ran, and what
  * its memory is made of (its /metrics, scraped every 250 ms: the measured run is not scraped).
  */
-async function profileUpload(fixture: Fixture, file: string): Promise<UploadProfile> {
+async function profileUpload(fixture: Storage, file: string): Promise<UploadProfile> {
   const dir = mkdtempSync(join(tmpdir(), "skiff-train-prof-"));
   try {
     const train = await startTrain(fixture, [`--cpu-prof`, `--cpu-prof-dir=${dir}`]);
@@ -564,7 +533,7 @@ interface TrainingResult {
 
 /** POST /runs, then GET /runs/{id} until it ends, watching the job process meanwhile. */
 async function runTraining(
-  fixture: Fixture,
+  fixture: Storage,
   train: TrainProcess,
 ): Promise<{ run: RunRecord; wallMs: number; job: TrainingResult["job"] }> {
   const own = [train.pid, fixture.minioPid];
@@ -639,7 +608,7 @@ async function runSklearn(
 }
 
 async function measureTraining(
-  fixture: Fixture,
+  fixture: Storage,
   train: TrainProcess,
   python: string,
   data: Written & { path: string },
@@ -990,11 +959,11 @@ async function main(): Promise<void> {
 
   const code = codeState();
   log("starting MinIO…");
-  const fixture = await startFixture(log);
+  const fixture = await startStorage(log);
   const workDir = mkdtempSync(join(tmpdir(), "skiff-bench-train-"));
   let train: TrainProcess | undefined;
   try {
-    const python = await venvPython();
+    const python = await testPython(log);
     log(`generating the CSVs in ${workDir}…`);
     const uploadCsv = join(workDir, "upload.csv");
     const trainCsv = join(workDir, "train.csv");
@@ -1024,22 +993,15 @@ async function main(): Promise<void> {
     const training = await measureTraining(fixture, train, python, small, workDir);
 
     const text = report(upload, training, {
-      date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+      ...machine(),
       nproc,
-      cpu: cpus()[0]?.model.trim() ?? "unknown CPU",
-      node: process.versions.node,
       took: (performance.now() - started) / 1000,
       generateMs,
       code,
       codeChanged: codeState().hash !== code.hash,
     });
     process.stdout.write(`\n${text}`);
-    if (!quick) {
-      const out = join(root, "bench/results/train.md");
-      mkdirSync(join(root, "bench/results"), { recursive: true });
-      writeFileSync(out, text);
-      log(`wrote ${out}`);
-    }
+    if (!quick) log(`wrote ${writeResult("train.md", text)}`);
   } catch (error) {
     if (train) log(`train function's output:\n${train.pinned.output().slice(-4000)}`);
     throw error;

@@ -3,15 +3,12 @@
  * the model in each, and a figure for the parent alone would hide them.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { statFields } from "../harness.ts";
 
 function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // ppid is the second field after the parenthesised command name (stat(5)).
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-  } catch {
-    return undefined;
-  }
+  // ppid is the second field after the parenthesised command name (stat(5)).
+  const ppid = statFields(`/proc/${pid}/stat`)?.[1];
+  return ppid === undefined ? undefined : Number(ppid);
 }
 
 /** `pid` and all its descendants alive now. */
