@@ -16,12 +16,12 @@ from pathlib import Path
 
 import joblib
 import numpy as np
-from sklearn.datasets import load_iris, make_classification
+from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 
 # The test suite's exporter and row picker, so skiff gets its models exactly as the tests do.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "test" / "python"))
-from make_models import IRIS_FEATURES, export, pick_rows, save  # noqa: E402
+from make_models import IRIS_FEATURES, answers, export, fit_iris, pick_rows, save  # noqa: E402
 
 ROWS = 64
 GENERATED_FEATURES = 50
@@ -34,22 +34,12 @@ def store(model, name: str, features: list[str], x: np.ndarray, out: Path) -> di
     joblib.dump(model, folder / "model.joblib")
     # Plain tensor outputs (no ZipMap), as the serve benchmark publishes iris.
     save(export(model, len(features), {id(model): {"zipmap": False}}), folder / "model.onnx")
-    return {
-        "features": features,
-        "classes": model.classes_.tolist(),
-        "rows": x.tolist(),
-        "labels": model.predict(x).tolist(),
-        "probabilities": model.predict_proba(x).tolist(),
-    }
+    return answers(model, features, x)
 
 
 def iris(out: Path, rng: np.random.Generator) -> dict:
-    # The same fit as test/python/make_models.py.
-    data = load_iris()
-    x = data.data.astype(np.float32)
-    labels = data.target_names[data.target]
-    model = LogisticRegression(max_iter=1000, random_state=0).fit(x, labels)
-    picked = pick_rows(data.target, 7, rng)
+    x, target, model = fit_iris()
+    picked = pick_rows(target, 7, rng)
     # The 64-row batch cycles through rows that cover every class.
     rows = x[np.resize(picked, ROWS)]
     return store(model, "iris", IRIS_FEATURES, rows, out)

@@ -46,23 +46,32 @@ def export(model, n_features: int, options=None) -> onnx.ModelProto:
     )
 
 
-def iris(out: Path, rng: np.random.Generator) -> dict:
+def fit_iris():
+    """The iris classifier every suite and benchmark serves: float32 rows, class ids, model."""
     data = load_iris()
     x = data.data.astype(np.float32)
     labels = data.target_names[data.target]
-    model = LogisticRegression(max_iter=1000, random_state=0).fit(x, labels)
+    return x, data.target, LogisticRegression(max_iter=1000, random_state=0).fit(x, labels)
 
-    save(export(model, 4), out / "iris-zipmap.onnx")
-    save(export(model, 4, {id(model): {"zipmap": False}}), out / "iris.onnx")
 
-    rows = x[pick_rows(data.target, ROWS_PER_CLASS, rng)]
+def answers(model, features: list[str], rows: np.ndarray) -> dict:
+    """What scikit-learn says for `rows`: the expected answers a server is checked against."""
     return {
-        "features": IRIS_FEATURES,
+        "features": features,
         "classes": model.classes_.tolist(),
         "rows": rows.tolist(),
         "labels": model.predict(rows).tolist(),
         "probabilities": model.predict_proba(rows).tolist(),
     }
+
+
+def iris(out: Path, rng: np.random.Generator) -> dict:
+    x, target, model = fit_iris()
+
+    save(export(model, 4), out / "iris-zipmap.onnx")
+    save(export(model, 4, {id(model): {"zipmap": False}}), out / "iris.onnx")
+
+    return answers(model, IRIS_FEATURES, x[pick_rows(target, ROWS_PER_CLASS, rng)])
 
 
 def diabetes(out: Path, rng: np.random.Generator) -> dict:
