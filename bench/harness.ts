@@ -320,7 +320,14 @@ export const fmt = (n: number, digits = 0) =>
     : "–";
 
 /** When and where a report was made: the date to the second, the CPU model and Node's version. */
-export function machine(): { date: string; cpu: string; node: string } {
+/** The header every report starts with: when, on what CPU, under which Node. */
+export interface Machine {
+  date: string;
+  cpu: string;
+  node: string;
+}
+
+export function machine(): Machine {
   return {
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
     cpu: cpus()[0]?.model.trim() ?? "unknown CPU",

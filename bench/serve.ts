@@ -22,6 +22,7 @@ import {
   LOAD_CORE,
   loadSpec,
   log,
+  type Machine,
   type Measured,
   machine,
   measure,
@@ -277,11 +278,8 @@ const ms = (n: number) => fmt(n, n < 10 ? 2 : 1);
 function report(
   throughput: Throughput,
   cold: Awaited<ReturnType<typeof measureColdStarts>>,
-  meta: {
-    date: string;
+  meta: Machine & {
     nproc: number;
-    cpu: string;
-    node: string;
     took: number;
     build: number;
     compileCache: boolean;

@@ -48,6 +48,7 @@ import {
   fmt,
   LOAD_CORE,
   log,
+  type Machine,
   machine,
   pinSelfToLoadCore,
   processTicks,
@@ -694,11 +695,8 @@ const mb = (kb: number) => fmt(bytesOfKb(kb) / MB);
 function report(
   upload: UploadResult,
   training: TrainingResult,
-  meta: {
-    date: string;
+  meta: Machine & {
     nproc: number;
-    cpu: string;
-    node: string;
     took: number;
     generateMs: number;
     code: CodeState;

@@ -2,7 +2,16 @@
  * The peers benchmark's report: one markdown text (the tables, with every peer's figure as a
  * ratio to skiff's and the verdict against the targets) and the bar chart beside it.
  */
-import { BATCH, CONNECTIONS, fmt, LOAD_CORE, SERVER_CORE, table, verdict } from "../harness.ts";
+import {
+  BATCH,
+  CONNECTIONS,
+  fmt,
+  LOAD_CORE,
+  type Machine,
+  SERVER_CORE,
+  table,
+  verdict,
+} from "../harness.ts";
 import { type Bar, barChart, type Panel } from "./chart.ts";
 import type { Endpoint, Server, ServerName } from "./servers.ts";
 
@@ -56,11 +65,8 @@ export const TARGETS = {
   rss: 2,
 };
 
-export interface Meta {
-  date: string;
+export interface Meta extends Machine {
   nproc: number;
-  cpu: string;
-  node: string;
   python: string;
   tookSeconds: number;
   rounds: number;
