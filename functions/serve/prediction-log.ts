@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "../lib/logger.ts";
 import { layout } from "../lib/storage/layout.ts";
 import type { ObjectStore } from "../lib/storage/object-store.ts";
+import { LineGroup } from "./line-group.ts";
 import type { ServeMetrics } from "./metrics.ts";
 
 export interface PredictionRecord {
@@ -43,19 +44,12 @@ export interface PredictionLogOptions {
   maxBackoffMs?: number;
 }
 
-/** A record as it waits in the buffer: its NDJSON line, and what picks its file. */
-interface Buffered {
-  model: string;
-  /** yyyy-mm-dd (UTC) of the call. */
-  day: string;
-  line: string;
-}
-
 export class PredictionLog {
   readonly #options: PredictionLogOptions;
-  #buffer: Buffered[] = [];
-  /** UTF-16 length of the buffered lines: close enough to their bytes for a bound. */
-  #bufferedChars = 0;
+  /** Buffered lines by the file they go to (model and day). */
+  #groups = new Map<string, LineGroup>();
+  #records = 0;
+  #bytes = 0;
   #oldestAt = 0;
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> | undefined;
@@ -69,15 +63,16 @@ export class PredictionLog {
 
   /** Records waiting to be written. */
   get pending(): number {
-    return this.#buffer.length;
+    return this.#records;
   }
 
   /** Cheap and synchronous: the request never waits for storage. */
   append(record: PredictionRecord): void {
     const line = JSON.stringify(record);
+    // The line's UTF-16 length is at most its UTF-8 bytes: close enough for the bound.
     if (
-      this.#buffer.length >= this.#options.maxBuffered ||
-      this.#bufferedChars + line.length > (this.#options.maxBufferedBytes ?? Infinity)
+      this.#records >= this.#options.maxBuffered ||
+      this.#bytes + line.length > (this.#options.maxBufferedBytes ?? Infinity)
     ) {
       this.#dropped++;
       this.#options.metrics.logRecords.inc({ outcome: "dropped" });
@@ -90,12 +85,19 @@ export class PredictionLog {
       }
       return;
     }
-    if (this.#buffer.length === 0) this.#oldestAt = Date.now();
-    this.#buffer.push({ model: record.model, day: record.time.slice(0, 10), line });
-    this.#bufferedChars += line.length;
+    if (this.#records === 0) this.#oldestAt = Date.now();
+    const day = record.time.slice(0, 10);
+    const key = `${record.model}/${day}`;
+    let group = this.#groups.get(key);
+    if (group === undefined) {
+      group = new LineGroup(record.model, day);
+      this.#groups.set(key, group);
+    }
+    this.#bytes += group.add(line);
+    this.#records++;
     if (
-      this.#buffer.length >= this.#options.batchSize ||
-      this.#bufferedChars >= (this.#options.batchBytes ?? Infinity)
+      this.#records >= this.#options.batchSize ||
+      this.#bytes >= (this.#options.batchBytes ?? Infinity)
     )
       this.#kick(0);
     else this.#kick(this.#options.maxAgeMs);
@@ -108,7 +110,7 @@ export class PredictionLog {
       this.#timer = undefined;
     }
     while (this.#writing) await this.#writing;
-    if (this.#buffer.length === 0) return;
+    if (this.#records === 0) return;
     this.#writing = this.#writeBatch().finally(() => {
       this.#writing = undefined;
     });
@@ -122,20 +124,21 @@ export class PredictionLog {
   async close(deadlineMs = 20_000): Promise<void> {
     this.#closed = true;
     const deadline = Date.now() + deadlineMs;
-    while (this.#buffer.length > 0 && Date.now() < deadline) {
+    while (this.#records > 0 && Date.now() < deadline) {
       const before = this.#failures;
       await this.flush();
       if (this.#failures > before)
         await sleep(Math.min(this.#backoff(), Math.max(0, deadline - Date.now())));
     }
-    if (this.#buffer.length > 0) {
-      this.#options.metrics.logRecords.inc({ outcome: "dropped" }, this.#buffer.length);
+    if (this.#records > 0) {
+      this.#options.metrics.logRecords.inc({ outcome: "dropped" }, this.#records);
       this.#options.logger.error(
-        { records: this.#buffer.length },
+        { records: this.#records },
         "prediction log records lost at shutdown",
       );
-      this.#buffer = [];
-      this.#bufferedChars = 0;
+      this.#groups = new Map();
+      this.#records = 0;
+      this.#bytes = 0;
     }
   }
 
@@ -151,7 +154,7 @@ export class PredictionLog {
         this.#timer = undefined;
         this.flush().then(
           () => {
-            if (this.#buffer.length > 0)
+            if (this.#records > 0)
               this.#kick(this.#failures > 0 ? this.#backoff() : this.#options.maxAgeMs);
           },
           () => {},
@@ -172,30 +175,22 @@ export class PredictionLog {
 
   /** Takes the buffer, writes one object per model and day, and puts back what failed. */
   async #writeBatch(): Promise<void> {
-    const batch = this.#buffer;
-    this.#buffer = [];
-    this.#bufferedChars = 0;
-    const groups = new Map<string, Buffered[]>();
-    for (const record of batch) {
-      const k = `${record.model}/${record.day}`;
-      const group = groups.get(k);
-      if (group) group.push(record);
-      else groups.set(k, [record]);
-    }
+    const groups = this.#groups;
+    this.#groups = new Map();
+    this.#records = 0;
+    this.#bytes = 0;
     const file = `${new Date().toISOString().replace(/[:.]/g, "")}-${randomBytes(6).toString("hex")}`;
-    const failed: Buffered[] = [];
+    const failed: Array<[string, LineGroup]> = [];
     await Promise.all(
-      [...groups.values()].map(async (records) => {
-        const [{ model, day }] = records as [Buffered];
-        const k = layout.predictionLog(model, new Date(`${day}T00:00:00Z`), file);
-        const body = `${records.map((r) => r.line).join("\n")}\n`;
+      [...groups].map(async ([key, group]) => {
+        const k = layout.predictionLog(group.model, new Date(`${group.day}T00:00:00Z`), file);
         try {
-          await this.#options.store.putBytes(k, body, "application/x-ndjson");
-          this.#options.metrics.logRecords.inc({ outcome: "written" }, records.length);
+          await this.#options.store.putBytes(k, group.body(), "application/x-ndjson");
+          this.#options.metrics.logRecords.inc({ outcome: "written" }, group.records);
         } catch (error) {
-          failed.push(...records);
+          failed.push([key, group]);
           this.#options.logger.warn(
-            { err: error, records: records.length },
+            { err: error, records: group.records },
             "prediction log write failed; will retry",
           );
         }
@@ -207,20 +202,23 @@ export class PredictionLog {
       return;
     }
     this.#failures++;
-    // Put the failed records back in front, within the bounds; what does not fit is dropped.
-    const room = Math.max(0, this.#options.maxBuffered - this.#buffer.length);
-    let roomChars = (this.#options.maxBufferedBytes ?? Infinity) - this.#bufferedChars;
-    const kept: Buffered[] = [];
-    for (const record of failed) {
-      if (kept.length >= room || record.line.length > roomChars) break;
-      kept.push(record);
-      roomChars -= record.line.length;
+    // Failed groups go back in front of what arrived meanwhile, whole, within the bounds; a
+    // group that no longer fits is dropped.
+    const maxBytes = this.#options.maxBufferedBytes ?? Infinity;
+    for (const [key, older] of failed) {
+      if (
+        this.#records + older.records > this.#options.maxBuffered ||
+        this.#bytes + older.bytes > maxBytes
+      ) {
+        this.#options.metrics.logRecords.inc({ outcome: "dropped" }, older.records);
+        continue;
+      }
+      const newer = this.#groups.get(key);
+      if (newer === undefined) this.#groups.set(key, older);
+      else newer.prepend(older);
+      this.#records += older.records;
+      this.#bytes += older.bytes;
     }
-    if (failed.length > kept.length) {
-      this.#options.metrics.logRecords.inc({ outcome: "dropped" }, failed.length - kept.length);
-    }
-    this.#buffer = [...kept, ...this.#buffer];
-    this.#bufferedChars += kept.reduce((n, r) => n + r.line.length, 0);
     this.#oldestAt = Date.now();
   }
 }
