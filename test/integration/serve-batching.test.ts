@@ -1,23 +1,24 @@
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NativeSession } from "../../functions/serve/runtime/native-session.ts";
 import { RunBatcher, type SessionRun } from "../../functions/serve/runtime/run-batcher.ts";
 import { pythonModels } from "../support/serve.ts";
 
 const { file, expected } = pythonModels();
 const { rows, labels, probabilities } = expected.iris;
-let session: ort.InferenceSession;
+let session: NativeSession;
 // skl2onnx names them: the label first, then the probabilities.
 let LABEL = "";
 let PROBA = "";
 let OUTPUTS: string[] = [];
 
-beforeAll(async () => {
-  session = await ort.InferenceSession.create(file("iris.onnx"));
+beforeAll(() => {
+  session = NativeSession.create(file("iris.onnx"), {});
   [LABEL = "", PROBA = ""] = session.outputNames;
   OUTPUTS = [LABEL, PROBA];
 });
-afterAll(async () => {
-  await session.release();
+afterAll(() => {
+  session.release();
 });
 
 /** The real session, with a record of how many rows each call to onnxruntime carried. */
@@ -98,7 +99,7 @@ describe("dynamic batching of model runs", () => {
     const run: SessionRun = (feeds, names) => {
       const data = (feeds.float_input as ort.Tensor).data as Float32Array;
       calls.push(data.length / 4);
-      if (data.some((v) => v < 0)) return Promise.reject(new Error("negative input"));
+      if (data.some((v) => v < 0)) throw new Error("negative input");
       return session.run(feeds, names);
     };
     const batcher = new RunBatcher(run, 256);

@@ -4,9 +4,10 @@
  * are not tensors (scikit-learn's ZipMap) are rewritten first, because onnxruntime-node cannot
  * return such outputs at all.
  */
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
 import type { ModelRecord } from "../../lib/storage/model-record.ts";
 import type { StoredModel } from "../../lib/storage/model-repository.ts";
+import { NativeSession, type ValueSpec } from "./native-session.ts";
 import { RunBatcher } from "./run-batcher.ts";
 import { rewriteToTensorOutputs } from "./tensor-outputs.ts";
 
@@ -24,17 +25,12 @@ export interface TensorSpec {
   shape: number[];
 }
 
-function specsOf(
-  metadata: readonly ort.InferenceSession.ValueMetadata[],
-  what: string,
-): TensorSpec[] {
-  return metadata.map((m) => {
-    if (!m.isTensor) throw new Error(`${what} ${m.name} is not a tensor`);
-    return {
-      name: m.name,
-      type: m.type,
-      shape: m.shape.map((d) => (typeof d === "number" && d >= 0 ? d : -1)),
-    };
+function tensorSpecs(values: readonly ValueSpec[], what: string): TensorSpec[] {
+  return values.map((v) => {
+    if (!v.isTensor) throw new Error(`${what} ${v.name} is not a tensor`);
+    if (v.type === undefined)
+      throw new Error(`${what} ${v.name} has a type onnxruntime-node cannot hold`);
+    return { name: v.name, type: v.type, shape: v.shape };
   });
 }
 
@@ -47,7 +43,7 @@ export class OnnxModel {
   /** What skiff changed in the graph to serve it, in words (empty when nothing). */
   readonly changes: string[];
   readonly sizeBytes: number;
-  readonly #session: ort.InferenceSession;
+  readonly #session: NativeSession;
   readonly #batcher: RunBatcher;
   #inFlight = 0;
   #retired = false;
@@ -55,7 +51,7 @@ export class OnnxModel {
 
   private constructor(
     stored: StoredModel,
-    session: ort.InferenceSession,
+    session: NativeSession,
     changes: string[],
     sizeBytes: number,
     options: LoadOptions,
@@ -66,8 +62,8 @@ export class OnnxModel {
     this.#session = session;
     this.changes = changes;
     this.sizeBytes = sizeBytes;
-    this.inputs = specsOf(session.inputMetadata, "input");
-    this.outputs = specsOf(session.outputMetadata, "output");
+    this.inputs = tensorSpecs(session.inputs, "input");
+    this.outputs = tensorSpecs(session.outputs, "output");
     const { onRun } = options;
     this.#batcher = new RunBatcher(
       onRun
@@ -86,7 +82,7 @@ export class OnnxModel {
     options: LoadOptions = { batchMaxRows: 0 },
   ): Promise<OnnxModel> {
     const { bytes, changes } = rewriteToTensorOutputs(stored.onnx);
-    const session = await ort.InferenceSession.create(bytes, {
+    const session = NativeSession.create(bytes, {
       // Small tabular models: a thread pool costs more in hand-offs than it saves.
       intraOpNumThreads: 1,
       interOpNumThreads: 1,
@@ -127,7 +123,7 @@ export class OnnxModel {
     if (this.#released) return;
     this.#released = true;
     try {
-      await this.#session.release();
+      this.#session.release();
     } catch {
       // Already released: nothing left to free.
     }

@@ -4,8 +4,8 @@
  * onnxruntime as one run: their inputs are stacked along the first (batch) dimension and the
  * outputs are cut back apart by rows. A small tabular model costs about as much to run on one
  * row as on dozens, so under concurrent load this divides the model's cost by the number of
- * requests waiting, and a lone request waits no longer than it would anyway (onnxruntime-node
- * defers every run to the same point of the loop).
+ * requests waiting. A lone request waits for the end of the loop's current turn, a few µs when
+ * nothing else is queued.
  *
  * Only runs that agree on what they fetch and on every input's type and non-batch dimensions
  * share a batch. When a shared run fails, or its outputs are not row-aligned with its inputs,
@@ -15,7 +15,8 @@ import { Tensor } from "onnxruntime-node";
 
 export type Feeds = Record<string, Tensor>;
 export type Outputs = Record<string, Tensor>;
-export type SessionRun = (feeds: Feeds, outputNames: readonly string[]) => Promise<Outputs>;
+/** A synchronous run of the session: it returns the outputs or throws. */
+export type SessionRun = (feeds: Feeds, outputNames: readonly string[]) => Outputs;
 
 interface Pending {
   feeds: Feeds;
@@ -91,7 +92,11 @@ export class RunBatcher {
   run(feeds: Feeds, outputNames: readonly string[]): Promise<Outputs> {
     const rows = rowsOf(feeds);
     if (this.#maxRows === 0 || rows === undefined || rows >= this.#maxRows) {
-      return this.#run(feeds, outputNames);
+      try {
+        return Promise.resolve(this.#run(feeds, outputNames));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
     return new Promise((resolve, reject) => {
       this.#queue.push({ feeds, outputNames, rows, resolve, reject });
@@ -113,7 +118,7 @@ export class RunBatcher {
       const key = keyOf(pending.feeds, pending.outputNames);
       let chunk = open.get(key);
       if (chunk && chunk.rows + pending.rows > this.#maxRows) {
-        void this.#runShared(chunk.items, chunk.rows);
+        this.#runShared(chunk.items, chunk.rows);
         chunk = undefined;
       }
       if (!chunk) {
@@ -123,10 +128,10 @@ export class RunBatcher {
       chunk.items.push(pending);
       chunk.rows += pending.rows;
     }
-    for (const chunk of open.values()) void this.#runShared(chunk.items, chunk.rows);
+    for (const chunk of open.values()) this.#runShared(chunk.items, chunk.rows);
   }
 
-  async #runShared(chunk: Pending[], total: number): Promise<void> {
+  #runShared(chunk: Pending[], total: number): void {
     if (chunk.length === 1) return this.#runAlone(chunk[0] as Pending);
     const [{ feeds, outputNames }] = chunk as [Pending];
     const stacked: Feeds = {};
@@ -136,13 +141,13 @@ export class RunBatcher {
     }
     let outputs: Outputs;
     try {
-      outputs = await this.#run(stacked, outputNames);
+      outputs = this.#run(stacked, outputNames);
     } catch {
-      for (const pending of chunk) void this.#runAlone(pending);
+      for (const pending of chunk) this.#runAlone(pending);
       return;
     }
     if (!Object.values(outputs).every((t) => t.dims[0] === total)) {
-      for (const pending of chunk) void this.#runAlone(pending);
+      for (const pending of chunk) this.#runAlone(pending);
       return;
     }
     let from = 0;
@@ -156,9 +161,9 @@ export class RunBatcher {
     }
   }
 
-  async #runAlone(pending: Pending): Promise<void> {
+  #runAlone(pending: Pending): void {
     try {
-      pending.resolve(await this.#run(pending.feeds, pending.outputNames));
+      pending.resolve(this.#run(pending.feeds, pending.outputNames));
     } catch (error) {
       pending.reject(error);
     }
