@@ -18,6 +18,23 @@ export function createLogDestination(): DestinationStream {
   return pino.destination({ sync: true, minLength: 4096, periodicFlush: 200 });
 }
 
+/**
+ * pino's ISO timestamp, formatted once per millisecond: under load many lines share one, and
+ * formatting a date for every access-log line cost about 1% of a busy function's time.
+ */
+function isoTimeOncePerMs(): () => string {
+  let at = -1;
+  let stamp = "";
+  return () => {
+    const now = Date.now();
+    if (now !== at) {
+      at = now;
+      stamp = `,"time":"${new Date(now).toISOString()}"`;
+    }
+    return stamp;
+  };
+}
+
 export function createLogger(options: {
   fn: string;
   level: string;
@@ -27,7 +44,7 @@ export function createLogger(options: {
     {
       level: options.level,
       base: { fn: options.fn },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeOncePerMs(),
       formatters: { level: (label) => ({ level: label }) },
     },
     options.destination ?? createLogDestination(),

@@ -44,6 +44,23 @@ describe("request id and access log", () => {
     expect(typeof logged[0]?.time).toBe("string");
   });
 
+  it("stamps every line with its own ISO time, to the millisecond", async () => {
+    const { logger, lines } = capturedLogger("demo");
+    const before = Date.now();
+    logger.info("first");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    logger.info("second");
+    const after = Date.now();
+    const [first, second] = lines().map((l) => String(l.time));
+    for (const stamp of [first, second]) {
+      expect(stamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      const at = Date.parse(stamp as string);
+      expect(at).toBeGreaterThanOrEqual(before);
+      expect(at).toBeLessThanOrEqual(after);
+    }
+    expect(Date.parse(second as string)).toBeGreaterThan(Date.parse(first as string));
+  });
+
   it("keeps a sane caller-given id and replaces an unsafe one", async () => {
     const { app } = build();
     const kept = await app.request("/items/1", { headers: { "x-request-id": "trace-abc.123" } });
