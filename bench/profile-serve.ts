@@ -374,8 +374,8 @@ interface WhatIf {
 }
 
 const NO_METRICS_MIDDLEWARE: Rewrites = {
-  "functions/lib/http/function-app.ts": swap(
-    "if (options.metrics) app.use(recordMetrics(options.metrics, options.name));",
+  "functions/lib/http/observe-request.ts": swap(
+    "if (metrics) recordRequest(metrics, fn, c, durationMs);",
     "",
   ),
 };

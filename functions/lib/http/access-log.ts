@@ -1,9 +1,9 @@
 /**
  * @module http/access-log
- * Writes exactly one JSON line per request when it ends: who asked what, the answer's status,
- * how long it took, and for server errors the error with its stack (never sent to the client).
+ * Exactly one JSON line per request when it ends: who asked what, the answer's status, how long
+ * it took, and for server errors the error with its stack (never sent to the client).
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { Logger } from "../logger.ts";
 
 declare module "hono" {
@@ -13,28 +13,24 @@ declare module "hono" {
   }
 }
 
-export function accessLog(logger: Logger): MiddlewareHandler {
-  return async function accessLogMiddleware(c, next) {
-    const started = performance.now();
-    await next();
-    const status = c.res.status;
-    const line = {
-      requestId: c.get("requestId"),
-      method: c.req.method,
-      host: c.req.header("host"),
-      path: c.req.path,
-      route: c.req.routePath,
-      status,
-      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-    };
-    const failure = c.get("failure");
-    // Only a server fault is an error; "not ready yet" (503) or a timeout is a warning, and a
-    // client's mistake is ordinary traffic.
-    if (status >= 500 && status !== 503 && status !== 504)
-      logger.error({ ...line, err: failure }, "request failed");
-    else if (status >= 500) logger.warn({ ...line, error: failure?.message }, "request not served");
-    else if (failure !== undefined)
-      logger.info({ ...line, error: failure.message }, "request refused");
-    else logger.info(line, "request");
+export function logRequest(logger: Logger, c: Context, durationMs: number): void {
+  const status = c.res.status;
+  const line = {
+    requestId: c.get("requestId"),
+    method: c.req.method,
+    host: c.req.header("host"),
+    path: c.req.path,
+    route: c.req.routePath,
+    status,
+    durationMs: Math.round(durationMs * 1000) / 1000,
   };
+  const failure = c.get("failure");
+  // Only a server fault is an error; "not ready yet" (503) or a timeout is a warning, and a
+  // client's mistake is ordinary traffic.
+  if (status >= 500 && status !== 503 && status !== 504)
+    logger.error({ ...line, err: failure }, "request failed");
+  else if (status >= 500) logger.warn({ ...line, error: failure?.message }, "request not served");
+  else if (failure !== undefined)
+    logger.info({ ...line, error: failure.message }, "request refused");
+  else logger.info(line, "request");
 }

@@ -7,12 +7,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { type Env, Hono, type Schema } from "hono";
 import type { Logger } from "../logger.ts";
-import { accessLog } from "./access-log.ts";
 import { handleError, handleNotFound, rejectInvalid } from "./error-handler.ts";
 import { mountHealth, type Readiness } from "./health.ts";
 import { jsonBodyLimit } from "./json-body-limit.ts";
-import { type HttpMetrics, recordMetrics } from "./metrics.ts";
-import { requestId } from "./request-id.ts";
+import type { HttpMetrics } from "./metrics.ts";
+import { observeRequest } from "./observe-request.ts";
 
 /** A router whose schema failures become 400s naming the field. */
 export function createRoutes(): OpenAPIHono {
@@ -39,9 +38,7 @@ export function createFunctionApp<E extends Env, S extends Schema, B extends str
   options: FunctionAppOptions,
 ): Hono {
   const app = new Hono();
-  app.use(requestId());
-  app.use(accessLog(options.logger));
-  if (options.metrics) app.use(recordMetrics(options.metrics, options.name));
+  app.use(observeRequest({ fn: options.name, logger: options.logger, metrics: options.metrics }));
   app.use(jsonBodyLimit(options.jsonBodyLimitBytes));
   app.onError(handleError);
   app.notFound(handleNotFound);

@@ -3,7 +3,7 @@
  * Request count and latency by function, route pattern and status. Routes are patterns
  * (`/models/:name`), never raw paths, so the number of series stays bounded.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 
 export interface HttpMetrics {
@@ -35,17 +35,18 @@ export function createMetrics(): HttpMetrics {
   };
 }
 
-export function recordMetrics(metrics: HttpMetrics, fn: string): MiddlewareHandler {
-  return async function metricsMiddleware(c, next) {
-    const started = performance.now();
-    await next();
-    const labels = {
-      fn,
-      method: c.req.method,
-      route: c.req.routePath,
-      status: String(c.res.status),
-    };
-    metrics.requests.inc(labels);
-    metrics.duration.observe(labels, (performance.now() - started) / 1000);
+export function recordRequest(
+  metrics: HttpMetrics,
+  fn: string,
+  c: Context,
+  durationMs: number,
+): void {
+  const labels = {
+    fn,
+    method: c.req.method,
+    route: c.req.routePath,
+    status: String(c.res.status),
   };
+  metrics.requests.inc(labels);
+  metrics.duration.observe(labels, durationMs / 1000);
 }

@@ -4,7 +4,7 @@
  * Ingress and the function), else a fresh UUID. The id is echoed in the response header.
  */
 import { randomUUID } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -12,15 +12,13 @@ declare module "hono" {
   }
 }
 
+export const REQUEST_ID_HEADER = "X-Request-Id";
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function requestId(options: { header?: string } = {}): MiddlewareHandler {
-  const { header = "X-Request-Id" } = options;
-  return async function requestIdMiddleware(c, next) {
-    const given = c.req.header(header);
-    const id = given !== undefined && SANE_ID.test(given) ? given : randomUUID();
-    c.set("requestId", id);
-    c.header(header, id);
-    await next();
-  };
+export function assignRequestId(c: Context): string {
+  const given = c.req.header(REQUEST_ID_HEADER);
+  const id = given !== undefined && SANE_ID.test(given) ? given : randomUUID();
+  c.set("requestId", id);
+  c.header(REQUEST_ID_HEADER, id);
+  return id;
 }
