@@ -132,7 +132,10 @@ export class RunBatcher {
   }
 
   #runShared(chunk: Pending[], total: number): void {
-    if (chunk.length === 1) return this.#runAlone(chunk[0] as Pending);
+    if (chunk.length === 1) {
+      this.#runAlone(chunk[0] as Pending);
+      return;
+    }
     const [{ feeds, outputNames }] = chunk as [Pending];
     const stacked: Feeds = {};
     for (const [name, tensor] of Object.entries(feeds)) {
