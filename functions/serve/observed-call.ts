@@ -21,6 +21,8 @@ export interface CallOutcome<T> {
   logged: unknown;
   /** The response body. */
   answer: T;
+  /** What the log keeps as the inputs when not the call's own (binary tensors, decoded). */
+  loggedInputs?: unknown;
 }
 
 export async function observedCall<T>(
@@ -42,7 +44,7 @@ export async function observedCall<T>(
     }
   };
   try {
-    const { logged, answer } = await work(run);
+    const { logged, answer, loggedInputs } = await work(run);
     ctx.metrics.inference.observe({ model: model.name, version: model.version }, inferMs / 1000);
     c.header("Server-Timing", serverTiming(loadMs, inferMs));
     // Written out in full rather than spread from a shared part: a spread object takes
@@ -53,7 +55,7 @@ export async function observedCall<T>(
       model: model.name,
       version: model.version,
       api: call.api,
-      inputs: call.inputs,
+      inputs: loggedInputs ?? call.inputs,
       status: 200,
       latencyMs: performance.now() - call.started,
       outputs: logged,

@@ -21,6 +21,8 @@ const { file, expected } = pythonModels();
 const iris = expected.iris;
 
 interface Call {
+  mode: "json" | "binary" | "all-binary";
+  binary_outputs: string[];
   rows: number;
   version_asked: string;
   model_name: string;
@@ -74,7 +76,7 @@ afterAll(() => {
 });
 
 describe("tritonclient.http against the serve process", () => {
-  it("checks health, reads metadata and infers one row, a batch and a pinned version", async () => {
+  it("checks health, reads metadata and infers one row, a batch and a pinned version, in JSON and in binary", async () => {
     const { bin } = inject("python");
     let stdout: string;
     try {
@@ -111,10 +113,17 @@ describe("tritonclient.http against the serve process", () => {
     });
 
     const n = iris.rows.length;
-    expect(summary.calls.map((c) => [c.rows, c.version_asked, c.id])).toEqual([
-      [1, "", "one-row"],
-      [n, "", "batch"],
-      [n, "1", "batch-v1"],
+    // The client's defaults use the binary tensor data extension both ways.
+    const both = ["output_label", "output_probability"];
+    expect(
+      summary.calls.map((c) => [c.mode, c.rows, c.version_asked, c.id, c.binary_outputs]),
+    ).toEqual([
+      ["json", 1, "", "one-row", []],
+      ["json", n, "", "batch", []],
+      ["json", n, "1", "batch-v1", []],
+      ["binary", 1, "", "one-row-binary", both],
+      ["binary", n, "", "batch-binary", both],
+      ["all-binary", n, "1", "batch-all-binary", both],
     ]);
     for (const call of summary.calls) {
       expect(call).toMatchObject({

@@ -128,6 +128,231 @@ describe("Open Inference Protocol: models", () => {
   });
 });
 
+/** A request with the binary tensor data extension: JSON, then the tensors' bytes. */
+function binaryRequest(json: unknown, ...tensors: Uint8Array[]) {
+  const head = Buffer.from(JSON.stringify(json));
+  return serve.app.request("/v2/models/iris/versions/1/infer", {
+    method: "POST",
+    headers: { "inference-header-content-length": String(head.byteLength) },
+    body: Buffer.concat([head, ...tensors]),
+  });
+}
+
+const fp32 = (rows: number[][]) => new Uint8Array(Float32Array.from(rows.flat()).buffer);
+
+/** An answer with binary outputs, split back into its JSON and each output's bytes. */
+async function readBinaryAnswer(res: Response) {
+  const header = res.headers.get("inference-header-content-length");
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const json = JSON.parse(bytes.subarray(0, Number(header)).toString()) as {
+    outputs: Array<{
+      name: string;
+      datatype: string;
+      shape: number[];
+      data?: unknown[];
+      parameters?: { binary_data_size?: number };
+    }>;
+  };
+  let offset = Number(header);
+  const parts = new Map<string, Buffer>();
+  for (const output of json.outputs) {
+    const size = output.parameters?.binary_data_size;
+    if (size === undefined) continue;
+    parts.set(output.name, bytes.subarray(offset, offset + size));
+    offset += size;
+  }
+  expect(offset).toBe(bytes.byteLength);
+  return { json, parts };
+}
+
+/** BYTES elements as the extension lays them out: a 4-byte little-endian length, then the text. */
+function readStrings(bytes: Buffer): string[] {
+  const out: string[] = [];
+  for (let offset = 0; offset < bytes.byteLength; ) {
+    const length = bytes.readUInt32LE(offset);
+    out.push(bytes.subarray(offset + 4, offset + 4 + length).toString());
+    offset += 4 + length;
+  }
+  return out;
+}
+
+describe("Open Inference Protocol: binary tensor data extension", () => {
+  const binaryInput = (rows: number[][]) => ({
+    name: "float_input",
+    shape: [rows.length, 4],
+    datatype: "FP32",
+    parameters: { binary_data_size: rows.length * 16 },
+  });
+
+  it("reads binary inputs and answers binary outputs when the request asks for all of them", async () => {
+    const res = await binaryRequest(
+      { inputs: [binaryInput(iris.rows)], parameters: { binary_data_output: true } },
+      fp32(iris.rows),
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/octet-stream");
+    const { json, parts } = await readBinaryAnswer(res);
+    expect(json.outputs.map((o) => [o.name, o.datatype, o.shape, o.data])).toEqual([
+      ["label", "BYTES", [iris.rows.length], undefined],
+      ["probabilities", "FP32", [iris.rows.length, 3], undefined],
+    ]);
+    expect(readStrings(parts.get("label") as Buffer)).toEqual(iris.labels);
+    const probabilities = parts.get("probabilities") as Buffer;
+    const values = new Float32Array(
+      probabilities.buffer,
+      probabilities.byteOffset,
+      probabilities.byteLength / 4,
+    );
+    values.forEach((p, k) => {
+      expect(Math.abs(p - (iris.probabilities.flat()[k] as number))).toBeLessThan(1e-5);
+    });
+  });
+
+  it("answers each output as asked: binary for one, JSON for the other", async () => {
+    const rows = iris.rows.slice(0, 3);
+    const res = await binaryRequest(
+      {
+        inputs: [binaryInput(rows)],
+        outputs: [
+          { name: "label", parameters: { binary_data: false } },
+          { name: "probabilities", parameters: { binary_data: true } },
+        ],
+      },
+      fp32(rows),
+    );
+    expect(res.status).toBe(200);
+    const { json, parts } = await readBinaryAnswer(res);
+    expect(json.outputs[0]?.data).toEqual(iris.labels.slice(0, 3));
+    expect([...parts.keys()]).toEqual(["probabilities"]);
+    expect((parts.get("probabilities") as Buffer).byteLength).toBe(3 * 3 * 4);
+  });
+
+  it("answers JSON to binary inputs when no output asks for bytes, and logs the decoded inputs", async () => {
+    const res = await binaryRequest(
+      { id: "bin-json", inputs: [binaryInput([iris.rows[0] as number[]])] },
+      fp32([iris.rows[0] as number[]]),
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("inference-header-content-length")).toBeNull();
+    const body = (await res.json()) as { outputs: Array<{ name: string; data: unknown[] }> };
+    expect(body.outputs[0]?.data).toEqual([iris.labels[0]]);
+    await serve.parts.context.log?.flush();
+    const records = [];
+    for await (const object of serve.store.list("predictions/iris/")) {
+      const text = new TextDecoder().decode(await serve.store.getBytes(object.key));
+      records.push(
+        ...text
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l)),
+      );
+    }
+    const record = records.find(
+      (r) =>
+        r.requestId !== undefined &&
+        r.outputs &&
+        r.inputs?.[0]?.parameters === undefined &&
+        r.inputs?.[0]?.data?.length === 4 &&
+        r.latencyMs >= 0 &&
+        r.api === "v2" &&
+        r.status === 200 &&
+        r.outputs[0]?.data?.[0] === iris.labels[0] &&
+        r.inputs[0].shape[0] === 1 &&
+        Math.abs(r.inputs[0].data[0] - (iris.rows[0]?.[0] as number)) < 1e-6,
+    );
+    expect(record?.inputs).toEqual([
+      {
+        name: "float_input",
+        datatype: "FP32",
+        shape: [1, 4],
+        data: Array.from(Float32Array.from(iris.rows[0] as number[])),
+      },
+    ]);
+  });
+
+  it.each([
+    [
+      "a JSON length past the end of the body",
+      { "inference-header-content-length": "9999" },
+      "{}",
+      /^Inference-Header-Content-Length must be the byte length of the JSON/,
+    ],
+    [
+      "a JSON length that is not a number",
+      { "inference-header-content-length": "ten" },
+      "{}",
+      /^Inference-Header-Content-Length must be the byte length of the JSON/,
+    ],
+  ])("refuses %s", async (_, headers, body, message) => {
+    const res = await serve.app.request("/v2/models/iris/versions/1/infer", {
+      method: "POST",
+      headers,
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(message);
+  });
+
+  it("refuses sizes that disagree with the shape or the body, and binary sizes without the header", async () => {
+    const row = iris.rows[0] as number[];
+    const short = await binaryRequest({ inputs: [binaryInput([row, row])] }, fp32([row]));
+    expect(short.status).toBe(400);
+    expect(((await short.json()) as { error: string }).error).toMatch(
+      /^input float_input: binary_data_size 32 runs past the end of the body \(16 bytes left\)/,
+    );
+    const wrongSize = await binaryRequest(
+      { inputs: [{ ...binaryInput([row]), parameters: { binary_data_size: 12 } }] },
+      fp32([row]).subarray(0, 12),
+    );
+    expect(((await wrongSize.json()) as { error: string }).error).toBe(
+      "input float_input: 4 elements take 16 bytes, but binary_data_size is 12",
+    );
+    const extra = await binaryRequest({ inputs: [binaryInput([row])] }, fp32([row, row]));
+    expect(((await extra.json()) as { error: string }).error).toMatch(
+      /^16 bytes follow the last binary tensor/,
+    );
+    const both = await binaryRequest(
+      { inputs: [{ ...binaryInput([row]), data: row }] },
+      fp32([row]),
+    );
+    expect(((await both.json()) as { error: string }).error).toBe(
+      "input float_input: give either data or parameters.binary_data_size, not both",
+    );
+    const noHeader = await serve.post("/v2/models/iris/versions/1/infer", {
+      inputs: [binaryInput([row])],
+    });
+    expect(noHeader.status).toBe(400);
+    expect(((await noHeader.json()) as { error: string }).error).toMatch(
+      /binary_data_size needs the body's JSON length in the Inference-Header-Content-Length header/,
+    );
+    const noData = await serve.post("/v2/models/iris/versions/1/infer", {
+      inputs: [{ name: "float_input", shape: [1, 4], datatype: "FP32" }],
+    });
+    expect(((await noData.json()) as { error: string }).error).toMatch(
+      /^input float_input: data is missing/,
+    );
+  });
+
+  it("holds a binary body to the same size limit as JSON", async () => {
+    const limited = await startServe({ SKIFF_JSON_BODY_LIMIT: "1024" }, serve.store);
+    const rows = Array.from({ length: 100 }, () => iris.rows[0] as number[]);
+    const head = Buffer.from(JSON.stringify({ inputs: [binaryInput(rows)] }));
+    const big = Buffer.concat([head, fp32(rows)]);
+    expect(big.byteLength).toBeGreaterThan(1024);
+    const res = await limited.app.request("/v2/models/iris/versions/1/infer", {
+      method: "POST",
+      headers: {
+        "inference-header-content-length": String(head.byteLength),
+        "content-type": "application/octet-stream",
+        "content-length": String(big.byteLength),
+      },
+      body: big,
+    });
+    expect(res.status).toBe(413);
+    limited.close();
+  });
+});
+
 describe("Open Inference Protocol: bad input is a 400 with the reason, in the protocol's shape", () => {
   const row = [5.1, 3.5, 1.4, 0.2];
   it.each([
@@ -198,18 +423,6 @@ describe("Open Inference Protocol: bad input is a 400 with the reason, in the pr
     const body = new TextEncoder().encode(JSON.stringify(request([row])));
     const res = await serve.app.request("/v2/models/iris/infer", { method: "POST", body });
     expect(res.status).toBe(200);
-  });
-
-  it("says plainly that the binary tensor data extension is not supported", async () => {
-    const res = await serve.app.request("/v2/models/iris/infer", {
-      method: "POST",
-      headers: { "inference-header-content-length": "120" },
-      body: "{}",
-    });
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: string }).error).toMatch(
-      /^the binary tensor data extension is not supported/,
-    );
   });
 
   it("answers 404 for an unknown model or version, everywhere", async () => {

@@ -56,14 +56,21 @@ def main() -> int:
         return 1
     input_name = inputs[0]["name"]
 
-    def infer(x: np.ndarray, version: str, request_id: str) -> dict:
+    def infer(x: np.ndarray, version: str, request_id: str, mode: str = "json") -> dict:
+        """mode: "json" sends and asks for JSON tensors; "binary" uses the client's defaults
+        (binary inputs and outputs); "all-binary" names no outputs, so the client asks for
+        every output in binary with the request-level binary_data_output."""
         tensor = httpclient.InferInput(input_name, list(x.shape), "FP32")
-        # JSON tensors: serve does not implement the binary tensor data extension.
-        tensor.set_data_from_numpy(x, binary_data=False)
-        requested = [
-            httpclient.InferRequestedOutput(label, binary_data=False),
-            httpclient.InferRequestedOutput(probabilities, binary_data=False),
-        ]
+        binary = mode != "json"
+        tensor.set_data_from_numpy(x, binary_data=binary)
+        requested = (
+            None
+            if mode == "all-binary"
+            else [
+                httpclient.InferRequestedOutput(label, binary_data=binary),
+                httpclient.InferRequestedOutput(probabilities, binary_data=binary),
+            ]
+        )
         result = client.infer(
             model, [tensor], model_version=version, outputs=requested, request_id=request_id
         )
@@ -74,6 +81,12 @@ def main() -> int:
         want_labels = expected["labels"][:n]
         want_probabilities = np.asarray(expected["probabilities"][:n], dtype=np.float64)
         call = {
+            "mode": mode,
+            "binary_outputs": [
+                o["name"]
+                for o in response.get("outputs", [])
+                if "binary_data_size" in (o.get("parameters") or {})
+            ],
             "rows": n,
             "version_asked": version,
             "model_name": response.get("model_name"),
@@ -105,6 +118,9 @@ def main() -> int:
         infer(rows[:1], "", "one-row"),
         infer(rows, "", "batch"),
         infer(rows, "1", "batch-v1"),
+        infer(rows[:1], "", "one-row-binary", "binary"),
+        infer(rows, "", "batch-binary", "binary"),
+        infer(rows, "1", "batch-all-binary", "all-binary"),
     ]
     if summary["calls"][2]["model_version"] != "1":
         failures.append(f"version 1 call answered by version {summary['calls'][2]['model_version']}")

@@ -12,6 +12,22 @@ import { PayloadTooLargeError } from "../errors.ts";
 /** Where the limit comes from: the env variable, and the chart value that sets it. */
 export const JSON_LIMIT_SETTING = "SKIFF_JSON_BODY_LIMIT, chart value limits.requestBodyBytes";
 
+/** Limits any body, whatever its type, to the JSON limit (a route that buffers it whole). */
+export function bufferedBodyLimit(maxBytes: number): MiddlewareHandler {
+  const limit = bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new PayloadTooLargeError(maxBytes, JSON_LIMIT_SETTING);
+    },
+  });
+  return async function bufferedBodyLimitMiddleware(c, next) {
+    const declared = c.req.header("content-length");
+    if (declared === undefined || !/^\d+$/.test(declared)) return limit(c, next);
+    if (Number(declared) > maxBytes) throw new PayloadTooLargeError(maxBytes, JSON_LIMIT_SETTING);
+    await next();
+  };
+}
+
 export function jsonBodyLimit(
   maxBytes: number,
   options: {
@@ -19,19 +35,11 @@ export function jsonBodyLimit(
     untyped?: boolean;
   } = {},
 ): MiddlewareHandler {
-  const limit = bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw new PayloadTooLargeError(maxBytes, JSON_LIMIT_SETTING);
-    },
-  });
+  const limit = bufferedBodyLimit(maxBytes);
   return async function jsonBodyLimitMiddleware(c, next) {
     const type = c.req.header("content-type");
     const json = type === undefined ? options.untyped : type.startsWith("application/json");
     if (!json) return next();
-    const declared = c.req.header("content-length");
-    if (declared === undefined || !/^\d+$/.test(declared)) return limit(c, next);
-    if (Number(declared) > maxBytes) throw new PayloadTooLargeError(maxBytes, JSON_LIMIT_SETTING);
-    await next();
+    return limit(c, next);
   };
 }

@@ -32,6 +32,11 @@ export interface LeanOptions {
    * none); a body declared as another type is still refused.
    */
   untypedJson?: boolean;
+  /**
+   * Reads the body in place of `readJsonBody` (a route whose body is not always plain JSON);
+   * what it answers is checked against the route's body schema all the same.
+   */
+  readBody?: (c: Context) => Promise<unknown>;
 }
 
 function check<T extends z.ZodType>(schema: T, value: unknown, target: string): z.output<T> {
@@ -40,7 +45,13 @@ function check<T extends z.ZodType>(schema: T, value: unknown, target: string): 
   return result.data;
 }
 
-async function readJson(c: Context): Promise<unknown> {
+/** The body as JSON, refused with 415 unless declared as JSON (or, if allowed, undeclared). */
+export async function readJsonBody(
+  c: Context,
+  options: { untypedJson?: boolean } = {},
+): Promise<unknown> {
+  const type = c.req.header("content-type");
+  if (!(options.untypedJson && type === undefined)) checkJsonType(type);
   try {
     return await c.req.json();
   } catch (error) {
@@ -65,9 +76,8 @@ export function mountLeanRoute<R extends RouteConfig>(
   routes.on(route.method.toUpperCase(), route.getRoutingPath(), async (c) => {
     let body: unknown;
     if (bodySchema !== undefined) {
-      const type = c.req.header("content-type");
-      if (!(options.untypedJson && type === undefined)) checkJsonType(type);
-      body = check(bodySchema, await readJson(c), "json");
+      const read = options.readBody ?? ((c: Context) => readJsonBody(c, options));
+      body = check(bodySchema, await read(c), "json");
     }
     return handler(c, {
       params: params ? check(params as z.ZodType, c.req.param(), "param") : undefined,

@@ -3,6 +3,7 @@
  * Open Inference Protocol tensors ↔ onnxruntime tensors. Every input must name a model input
  * with its datatype, a shape of the model's rank whose fixed dimensions match, and exactly as
  * many elements as the shape's product, each of the right kind; anything else is a 400.
+ * Elements come as JSON `data`, or as bytes after the JSON (the binary tensor data extension).
  */
 import * as ort from "onnxruntime-node";
 import { InvalidRequestError } from "../../lib/errors.ts";
@@ -14,6 +15,7 @@ import {
   v2DatatypeOf,
 } from "../runtime/datatypes.ts";
 import type { OnnxModel, TensorSpec } from "../runtime/onnx-model.ts";
+import { type BinaryTail, tensorData } from "./binary-data.ts";
 import type { InferRequestBody } from "./schemas.ts";
 
 type Input = InferRequestBody["inputs"][number];
@@ -23,6 +25,16 @@ export interface V2Tensor {
   datatype: V2Datatype;
   shape: number[];
   data: unknown[];
+}
+
+/** Where an input's elements are: JSON values, or bytes from the body's binary tail. */
+function binarySizeOf(input: Input): number | undefined {
+  const size = input.parameters?.binary_data_size;
+  if (size === undefined) return undefined;
+  if (typeof size !== "number") {
+    throw new InvalidRequestError(`input ${input.name}: binary_data_size must be a number`);
+  }
+  return size;
 }
 
 /** Nested arrays are allowed; they are read in row-major order. */
@@ -51,11 +63,34 @@ function checkShape(input: Input, spec: TensorSpec, length: number): void {
   });
 }
 
-function decodeInput(input: Input, spec: TensorSpec): ort.Tensor {
+function decodeInput(input: Input, spec: TensorSpec, tail: BinaryTail | undefined): ort.Tensor {
   const expected = v2DatatypeOf(spec.type);
   if (input.datatype !== expected) {
     throw new InvalidRequestError(
       `input ${input.name}: expected datatype ${expected}, got ${input.datatype}`,
+    );
+  }
+  const binarySize = binarySizeOf(input);
+  if (binarySize !== undefined) {
+    if (input.data !== undefined) {
+      throw new InvalidRequestError(
+        `input ${input.name}: give either data or parameters.binary_data_size, not both`,
+      );
+    }
+    if (tail === undefined) {
+      throw new InvalidRequestError(
+        `input ${input.name}: binary_data_size needs the body's JSON length in the Inference-Header-Content-Length header`,
+      );
+    }
+    const what = `input ${input.name}`;
+    const count = input.shape.reduce((a, b) => a * b, 1);
+    const data = tensorData(spec.type, tail.take(binarySize, what), count, what);
+    checkShape(input, spec, count);
+    return new ort.Tensor(spec.type, data as Float32Array, input.shape);
+  }
+  if (input.data === undefined) {
+    throw new InvalidRequestError(
+      `input ${input.name}: data is missing (or parameters.binary_data_size, for binary data)`,
     );
   }
   const values = flatten(input.data);
@@ -94,8 +129,15 @@ function decodeInput(input: Input, spec: TensorSpec): ort.Tensor {
   return new ort.Tensor(spec.type, data as Float32Array, input.shape);
 }
 
-/** The feeds for `model` from a request's inputs: every model input exactly once. */
-export function decodeInputs(model: OnnxModel, inputs: Input[]): Record<string, ort.Tensor> {
+/**
+ * The feeds for `model` from a request's inputs: every model input exactly once. `tail` holds
+ * the binary tensors of a request that uses the binary extension; they must be used up exactly.
+ */
+export function decodeInputs(
+  model: OnnxModel,
+  inputs: Input[],
+  tail?: BinaryTail,
+): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const input of inputs) {
     const spec = model.input(input.name);
@@ -105,8 +147,9 @@ export function decodeInputs(model: OnnxModel, inputs: Input[]): Record<string, 
       );
     }
     if (feeds[input.name]) throw new InvalidRequestError(`input ${input.name} is given twice`);
-    feeds[input.name] = decodeInput(input, spec);
+    feeds[input.name] = decodeInput(input, spec, tail);
   }
+  tail?.finish();
   const missing = model.inputs.filter((i) => !feeds[i.name]).map((i) => i.name);
   if (missing.length > 0) throw new InvalidRequestError(`missing input ${missing.join(", ")}`);
   return feeds;
@@ -128,6 +171,7 @@ export function outputNamesFor(
   });
 }
 
+/** A tensor as JSON: how outputs are answered unless asked for in binary. */
 export function encodeOutput(name: string, tensor: ort.Tensor): V2Tensor {
   const datatype = v2DatatypeOf(tensor.type);
   if (datatype === undefined) throw new Error(`output ${name} has unsupported type ${tensor.type}`);

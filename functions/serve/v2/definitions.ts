@@ -81,6 +81,8 @@ export const inferRoutes = forms.map(({ prefix, params }) =>
     path: `${prefix}/infer`,
     tags: ["v2"],
     summary: "Inference",
+    description:
+      "Tensors as JSON, or with the binary tensor data extension: the `Inference-Header-Content-Length` header gives the JSON's length, and inputs with `parameters.binary_data_size` follow it as raw bytes. Outputs asked for with `binary_data` (or the request's `binary_data_output`) come back the same way, as application/octet-stream.",
     request: {
       params,
       body: { content: { "application/json": { schema: InferRequest } }, required: true },

@@ -7,6 +7,7 @@
 import type { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type * as ort from "onnxruntime-node";
 import { InvalidRequestError } from "../../lib/errors.ts";
 import { toSkiffError } from "../../lib/http/error-handler.ts";
 import { createRoutes } from "../../lib/http/function-app.ts";
@@ -17,6 +18,7 @@ import type { ServeContext } from "../context.ts";
 import { observedCall } from "../observed-call.ts";
 import { v2DatatypeOf } from "../runtime/datatypes.ts";
 import type { OnnxModel } from "../runtime/onnx-model.ts";
+import { BINARY_HEADER, tensorBytes } from "./binary-data.ts";
 import { decodeInputs, encodeOutput, outputNamesFor } from "./codec.ts";
 import {
   inferRoutes,
@@ -26,8 +28,27 @@ import {
   readyRoute,
   serverMetadataRoute,
 } from "./definitions.ts";
-import { inferBody } from "./request-body.ts";
+import { inferBodyLimit, readInferBody } from "./request-body.ts";
 import type { InferRequestBody as InferBody, ModelMetadata } from "./schemas.ts";
+
+/**
+ * Whether an output is answered as bytes: its own `binary_data` parameter says so, else the
+ * request's `binary_data_output` (what tritonclient sends when it names no outputs).
+ */
+function wantsBinary(body: InferBody, name: string): boolean {
+  const own = body.outputs?.find((o) => o.name === name)?.parameters?.binary_data;
+  if (own !== undefined) return own === true;
+  return body.parameters?.binary_data_output === true;
+}
+
+/** A binary request's inputs as the prediction log keeps them: with their elements as JSON. */
+function loggedInputs(body: InferBody, feeds: Record<string, ort.Tensor>): unknown[] {
+  return body.inputs.map((input) =>
+    input.data === undefined && feeds[input.name]
+      ? encodeOutput(input.name, feeds[input.name] as ort.Tensor)
+      : input,
+  );
+}
 
 function v2Metadata(model: OnnxModel, versions: string[]): z.infer<typeof ModelMetadata> {
   const describe = (t: {
@@ -57,7 +78,7 @@ export function createV2Routes(
   maxBodyBytes: number,
 ): OpenAPIHono {
   const v2 = createRoutes();
-  v2.use("/v2/models/*", inferBody(maxBodyBytes));
+  v2.use("/v2/models/*", inferBodyLimit(maxBodyBytes));
   v2.onError((thrown, c) => {
     const error = toSkiffError(thrown);
     c.set("failure", error.code === "internal" && thrown instanceof Error ? thrown : error);
@@ -92,6 +113,8 @@ export function createV2Routes(
         `batch of ${rows} rows is larger than the limit of ${ctx.maxBatch}`,
       );
     const lookup = await ctx.registry.get(name, version);
+    const tail = c.get("binaryTail");
+    const binary: Uint8Array[] = [];
     const answer = await observedCall(
       c,
       ctx,
@@ -99,10 +122,16 @@ export function createV2Routes(
       async (run) => {
         const { model } = lookup;
         const names = outputNamesFor(model, body.outputs);
-        const results = await run(decodeInputs(model, body.inputs), names);
-        const outputs = names.map((n) =>
-          encodeOutput(n, results[n] as NonNullable<(typeof results)[string]>),
-        );
+        const feeds = decodeInputs(model, body.inputs, tail);
+        const results = await run(feeds, names);
+        const logged = names.map((n) => encodeOutput(n, results[n] as ort.Tensor));
+        const outputs = logged.map((output) => {
+          if (!wantsBinary(body, output.name)) return output;
+          const bytes = tensorBytes(results[output.name] as ort.Tensor);
+          binary.push(bytes);
+          const { data: _, ...described } = output;
+          return { ...described, parameters: { binary_data_size: bytes.byteLength } };
+        });
         const answer = {
           model_name: model.name,
           model_version: model.version,
@@ -110,10 +139,16 @@ export function createV2Routes(
           ...(body.parameters !== undefined ? { parameters: body.parameters } : {}),
           outputs,
         };
-        return { logged: outputs, answer };
+        // The log keeps every element as JSON, binary or not.
+        return { logged, answer, loggedInputs: tail ? loggedInputs(body, feeds) : undefined };
       },
     );
-    return c.json(answer, 200);
+    if (binary.length === 0) return c.json(answer, 200);
+    const head = Buffer.from(JSON.stringify(answer));
+    return c.body(Buffer.concat([head, ...binary]), 200, {
+      "Content-Type": "application/octet-stream",
+      [BINARY_HEADER]: String(head.byteLength),
+    });
   };
 
   for (const route of modelMetadataRoutes) {
@@ -128,7 +163,7 @@ export function createV2Routes(
       route,
       (c, { body }) =>
         infer(c, c.req.param("name") as string, c.req.param("version"), body as InferBody),
-      { untypedJson: true },
+      { readBody: readInferBody },
     );
   }
   return v2;

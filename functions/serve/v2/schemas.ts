@@ -13,7 +13,14 @@ export const InferInput = z.object({
   shape: z.array(z.number().int().min(0)),
   datatype: z.enum(V2_DATATYPES),
   parameters,
-  data: z.array(z.unknown()).openapi({ example: [5.1, 3.5, 1.4, 0.2] }),
+  data: z
+    .array(z.unknown())
+    .optional()
+    .openapi({
+      example: [5.1, 3.5, 1.4, 0.2],
+      description:
+        "The elements, flat or nested; left out when parameters.binary_data_size says they follow the JSON as bytes",
+    }),
 });
 
 export const InferRequest = z
@@ -37,7 +44,7 @@ export const InferResponse = z
         shape: z.array(z.number().int()),
         datatype: z.enum(V2_DATATYPES),
         parameters,
-        data: z.array(z.unknown()),
+        data: z.array(z.unknown()).optional(),
       }),
     ),
   })
