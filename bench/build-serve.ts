@@ -85,6 +85,8 @@ export interface BuiltServe {
   /** The same behind the compile-cache launcher. */
   serveCompileCache: string;
   bareHono: string;
+  /** Hono + zod + onnxruntime-node and nothing else (bench/lean-ort.ts). */
+  leanOrt: string;
   millis: number;
 }
 
@@ -99,6 +101,12 @@ export async function buildServe(): Promise<BuiltServe> {
     entryPoints: [join(root, "bench/bare-hono.ts")],
     outfile: bareHono,
   });
+  const leanOrt = join(outDir, "lean-ort.mjs");
+  await build({
+    ...BUNDLE_OPTIONS,
+    entryPoints: [join(root, "bench/lean-ort.ts")],
+    outfile: leanOrt,
+  });
   const serveCompileCache = join(outDir, "serve-compile-cache.mjs");
   writeFileSync(serveCompileCache, launcher);
   await doneBuilding();
@@ -106,6 +114,7 @@ export async function buildServe(): Promise<BuiltServe> {
     serve: image.files.serve,
     serveCompileCache,
     bareHono,
+    leanOrt,
     millis: performance.now() - started,
   };
 }

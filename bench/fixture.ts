@@ -21,6 +21,8 @@ export interface Fixture {
   /** Rows scikit-learn was checked on, in feature order. */
   irisRows: number[][];
   irisFeatures: string[];
+  /** The iris model's ONNX bytes, as published. */
+  irisOnnx: Uint8Array;
   /** MinIO's process, which does the benchmark's own work (the prediction log lands there). */
   minioPid: number;
   close(): Promise<void>;
@@ -122,6 +124,7 @@ export async function startFixture(log: (line: string) => void): Promise<Fixture
       storage: storage.storage,
       irisRows: expected.iris.rows,
       irisFeatures: expected.iris.features,
+      irisOnnx: onnx,
       minioPid: storage.minioPid,
       close: storage.close,
     };

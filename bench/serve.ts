@@ -6,7 +6,7 @@
  *
  * `--quick` shortens every phase for trying the script out; it writes no results file.
  */
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../minio/launcher.ts";
@@ -58,6 +58,8 @@ interface LoadRow {
 
 interface Throughput {
   bare: Measured;
+  /** Hono + zod + onnxruntime-node and nothing else, named predict's request. */
+  lean: Measured;
   rows: LoadRow[];
   half: { rate: number; autocannon: Measured; paced: Measured };
   accessLogLines: number;
@@ -69,9 +71,14 @@ const pidOf = (pinned: Pinned) => pinned.child.pid as number;
 const spec = (url: string, body: string, extra: Partial<LoadSpec> = {}) =>
   loadSpec(url, body, { warmupSeconds: WARMUP_SECONDS, seconds: SECONDS }, extra);
 
-async function measureThroughput(fixture: Fixture, workDir: string): Promise<Throughput> {
+/** Both sides run as the image runs them: esbuild bundles started with plain node. */
+async function measureThroughput(
+  fixture: Fixture,
+  workDir: string,
+  built: BuiltServe,
+): Promise<Throughput> {
   const barePort = await freePort();
-  const bare = startBare(["--import", "tsx", "bench/bare-hono.ts"], barePort);
+  const bare = startBare([built.bareHono], barePort);
   let bareResult: Measured;
   try {
     const url = `http://127.0.0.1:${barePort}/`;
@@ -84,10 +91,11 @@ async function measureThroughput(fixture: Fixture, workDir: string): Promise<Thr
   } finally {
     await bare.stop();
   }
+  const lean = await measureLeanRoute(fixture, workDir, built);
 
   const logFile = join(workDir, "serve-stdout.ndjson");
   const fd = openSync(logFile, "w");
-  const serve = await startServe(fixture, ["--import", "tsx", "functions/serve/main.ts"], fd);
+  const serve = await startServe(fixture, [built.serve], fd);
   closeSync(fd);
   try {
     const base = `http://127.0.0.1:${serve.port}`;
@@ -139,6 +147,7 @@ async function measureThroughput(fixture: Fixture, workDir: string): Promise<Thr
     const accessLogLines = countLines(logFile, '"msg":"request"');
     return {
       bare: bareResult,
+      lean,
       rows,
       half: { rate, autocannon, paced },
       accessLogLines,
@@ -146,6 +155,35 @@ async function measureThroughput(fixture: Fixture, workDir: string): Promise<Thr
     };
   } finally {
     await serve.pinned.stop();
+  }
+}
+
+/** The lean route (bench/lean-ort.ts) on named predict's one-row body, its answer checked first. */
+async function measureLeanRoute(
+  fixture: Fixture,
+  workDir: string,
+  built: BuiltServe,
+): Promise<Measured> {
+  const onnx = join(workDir, "iris.onnx");
+  writeFileSync(onnx, fixture.irisOnnx);
+  const port = await freePort();
+  const lean = startBare([built.leanOrt], port, {
+    LEAN_ONNX: onnx,
+    LEAN_FEATURES: JSON.stringify(fixture.irisFeatures),
+  });
+  try {
+    const url = `http://127.0.0.1:${port}/`;
+    const [one] = cases(fixture, "float_input");
+    if (!one) throw new Error("no cases");
+    await untilOk(lean, "POST", url, one.body, performance.now());
+    const answer = await send("POST", url, one.body);
+    if (answer.status !== 200 || !one.check(JSON.parse(answer.body))) {
+      throw new Error(`lean route: unexpected answer ${answer.status} ${answer.body}`);
+    }
+    log("lean Hono + zod + onnxruntime-node route under load…");
+    return await measure(spec(url, one.body), [pidOf(lean), fixture.minioPid]);
+  } finally {
+    await lean.stop();
   }
 }
 
@@ -275,6 +313,12 @@ async function measureColdStarts(fixture: Fixture, built: BuiltServe) {
 // Report
 
 const ms = (n: number) => fmt(n, n < 10 ? 2 : 1);
+/** A one-row case's throughput as a share of the lean route's. */
+function leanShare(throughput: Throughput, row: number): string {
+  const rps = throughput.rows[row]?.result.requestsPerSecond ?? Number.NaN;
+  return `${fmt((rps / throughput.lean.requestsPerSecond) * 100)}%`;
+}
+
 function report(
   throughput: Throughput,
   cold: Awaited<ReturnType<typeof measureColdStarts>>,
@@ -330,6 +374,11 @@ function report(
     ],
     [
       loadRow({ label: "bare Hono route (ceiling)", rows: 1, result: throughput.bare }),
+      loadRow({
+        label: "lean route: Hono + zod + onnxruntime-node, nothing else",
+        rows: 1,
+        result: throughput.lean,
+      }),
       ...throughput.rows.map(loadRow),
       halfRow(
         "autocannon overallRate",
@@ -371,13 +420,17 @@ ${meta.date} · ${meta.nproc} cores (\`nproc\`), ${meta.cpu} · Node ${meta.node
 
 Server pinned to core ${SERVER_CORE}; load generator (autocannon ${CONNECTIONS} connections,
 pipelining 1, ${WARMUP_SECONDS} s warm-up then ${SECONDS} s measured), orchestrator and MinIO on core ${LOAD_CORE}.
-serve runs \`functions/serve/main.ts\` through tsx with its defaults: info-level access log to a
-file, prediction log on, PRELOAD_MODELS=iris. p50 and p99 come from every answer's own time.
+serve and the bare Hono route run as the image runs them: their esbuild bundles
+(\`dist/serve.mjs\`, \`npm run build\`) under plain node. serve has its defaults: info-level access
+log to a file, prediction log on, PRELOAD_MODELS=iris. p50 and p99 come from every answer's own time.
 
 ## Throughput and latency
 
 ${load}
 
+- The lean route answers named predict's one-row request with Hono, zod and onnxruntime-node
+  alone: no request id, access log, metrics, prediction log, registry or batching. Against it,
+  named predict gives ${leanShare(throughput, 0)} and v2 infer ${leanShare(throughput, 1)}: what the rest of serve costs.
 - serve wrote ${fmt(throughput.accessLogLines)} access-log lines; prediction log: ${throughput.predictionLog}.
 - autocannon's rate limit refills each connection's quota once a second, so the overallRate row
   is bursts at full speed followed by silence; its own p99 is in whole milliseconds. The evenly
@@ -419,7 +472,7 @@ async function main(): Promise<void> {
     await fixture.close();
   });
   try {
-    const throughput = await measureThroughput(fixture, workDir);
+    const throughput = await measureThroughput(fixture, workDir, built);
     const cold = await measureColdStarts(fixture, built);
     const took = (performance.now() - started) / 1000;
     const text = report(throughput, cold, {
