@@ -11,14 +11,20 @@ import type { ServeContext } from "./context.ts";
 import type { Lookup } from "./registry.ts";
 import { serverTiming } from "./timing.ts";
 
+/** The header of a response whose body is JSON text built by hand. */
+export const JSON_TYPE = { "Content-Type": "application/json" } as const;
+
 export type Run = (
   feeds: Record<string, Tensor>,
   outputs: readonly string[],
 ) => Promise<Record<string, Tensor>>;
 
 export interface CallOutcome<T> {
-  /** What the prediction log keeps as the call's outputs. */
-  logged: unknown;
+  /**
+   * The call's outputs as the prediction log keeps them, as JSON text: serialized once, since
+   * the response carries the same text.
+   */
+  outputsJson: string;
   /** The response body. */
   answer: T;
   /** What the log keeps as the inputs when not the call's own (binary tensors, decoded). */
@@ -44,22 +50,24 @@ export async function observedCall<T>(
     }
   };
   try {
-    const { logged, answer, loggedInputs } = await work(run);
+    const { outputsJson, answer, loggedInputs } = await work(run);
     ctx.metrics.inference.observe({ model: model.name, version: model.version }, inferMs / 1000);
     c.header("Server-Timing", serverTiming(loadMs, inferMs));
     // Written out in full rather than spread from a shared part: a spread object takes
     // JSON.stringify's slow path, which cost about 3 µs a call.
-    ctx.log?.append({
-      requestId,
-      time,
-      model: model.name,
-      version: model.version,
-      api: call.api,
-      inputs: loggedInputs ?? call.inputs,
-      status: 200,
-      latencyMs: performance.now() - call.started,
-      outputs: logged,
-    });
+    ctx.log?.append(
+      {
+        requestId,
+        time,
+        model: model.name,
+        version: model.version,
+        api: call.api,
+        inputs: loggedInputs ?? call.inputs,
+        status: 200,
+        latencyMs: performance.now() - call.started,
+      },
+      outputsJson,
+    );
     return answer;
   } catch (error) {
     const failure = toSkiffError(error);

@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "../lib/logger.ts";
 import { layout } from "../lib/storage/layout.ts";
 import type { ObjectStore } from "../lib/storage/object-store.ts";
+import { withMembers } from "./json-members.ts";
 import { LineGroup } from "./line-group.ts";
 import type { ServeMetrics } from "./metrics.ts";
 
@@ -66,9 +67,14 @@ export class PredictionLog {
     return this.#records;
   }
 
-  /** Cheap and synchronous: the request never waits for storage. */
-  append(record: PredictionRecord): void {
-    const line = JSON.stringify(record);
+  /**
+   * Cheap and synchronous: the request never waits for storage. `outputsJson`, when given, is
+   * the record's outputs already serialized (the response's own text), written as its
+   * `outputs` instead of serializing them a second time.
+   */
+  append(record: PredictionRecord, outputsJson?: string): void {
+    const json = JSON.stringify(record);
+    const line = outputsJson === undefined ? json : withMembers(json, `"outputs":${outputsJson}`);
     // The line's UTF-16 length is at most its UTF-8 bytes: close enough for the bound.
     if (
       this.#records >= this.#options.maxBuffered ||

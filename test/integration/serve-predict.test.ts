@@ -99,8 +99,16 @@ describe("named predict with scikit-learn models", () => {
   it("answers one object with one prediction, under /serve too", async () => {
     const res = await serve.post("/serve/models/iris/predict", instances[0]);
     expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/json");
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ model: "iris", version: "1", label: iris.labels[0] });
+    expect(Object.keys(body)).toEqual([
+      "model",
+      "version",
+      "label",
+      "probability",
+      "probabilities",
+    ]);
     expect(body.predictions).toBeUndefined();
   });
 

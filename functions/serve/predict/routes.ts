@@ -7,7 +7,8 @@ import type { Context } from "hono";
 import { InvalidRequestError, NotFoundError } from "../../lib/errors.ts";
 import { mountLeanRoute } from "../../lib/http/lean-route.ts";
 import type { ServeContext } from "../context.ts";
-import { observedCall } from "../observed-call.ts";
+import { withMembers } from "../json-members.ts";
+import { JSON_TYPE, observedCall } from "../observed-call.ts";
 import { decodeOutputs } from "./decode.ts";
 import { defaultPredictRoute, predictRoute } from "./definitions.ts";
 import { encodeInstances } from "./encode.ts";
@@ -53,11 +54,14 @@ async function predict(
         outputNamesOf(plan.output),
       );
       const predictions = decodeOutputs(plan.output, outputs, instances.length);
+      const outputsJson = JSON.stringify(predictions);
+      const head = JSON.stringify({ model: model.name, version: model.version });
+      // One instance is answered flat: its members (the text inside "[{" and "}]") join the head.
       const answer = single
-        ? { model: model.name, version: model.version, ...predictions[0] }
-        : { model: model.name, version: model.version, predictions };
-      return { logged: predictions, answer };
+        ? withMembers(head, outputsJson.slice(2, -2))
+        : withMembers(head, `"predictions":${outputsJson}`);
+      return { outputsJson, answer };
     },
   );
-  return c.json(answer, 200);
+  return c.body(answer, 200, JSON_TYPE);
 }

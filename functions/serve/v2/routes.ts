@@ -15,7 +15,8 @@ import type { Readiness } from "../../lib/http/health.ts";
 import { mountLeanRoute } from "../../lib/http/lean-route.ts";
 import { product } from "../../lib/product.ts";
 import type { ServeContext } from "../context.ts";
-import { observedCall } from "../observed-call.ts";
+import { withMembers } from "../json-members.ts";
+import { JSON_TYPE, observedCall } from "../observed-call.ts";
 import { v2DatatypeOf } from "../runtime/datatypes.ts";
 import type { OnnxModel } from "../runtime/onnx-model.ts";
 import { BINARY_HEADER, tensorBytes } from "./binary-data.ts";
@@ -132,19 +133,24 @@ export function createV2Routes(
           const { data: _, ...described } = output;
           return { ...described, parameters: { binary_data_size: bytes.byteLength } };
         });
-        const answer = {
+        const head = JSON.stringify({
           model_name: model.name,
           model_version: model.version,
           ...(body.id !== undefined ? { id: body.id } : {}),
           ...(body.parameters !== undefined ? { parameters: body.parameters } : {}),
-          outputs,
-        };
-        // The log keeps every element as JSON, binary or not.
-        return { logged, answer, loggedInputs: tail ? loggedInputs(body, feeds) : undefined };
+        });
+        // The log keeps every element as JSON, binary or not; without binary outputs the
+        // response carries the same text.
+        const outputsJson = JSON.stringify(logged);
+        const answer = withMembers(
+          head,
+          `"outputs":${binary.length === 0 ? outputsJson : JSON.stringify(outputs)}`,
+        );
+        return { outputsJson, answer, loggedInputs: tail ? loggedInputs(body, feeds) : undefined };
       },
     );
-    if (binary.length === 0) return c.json(answer, 200);
-    const head = Buffer.from(JSON.stringify(answer));
+    if (binary.length === 0) return c.body(answer, 200, JSON_TYPE);
+    const head = Buffer.from(answer);
     return c.body(Buffer.concat([head, ...binary]), 200, {
       "Content-Type": "application/octet-stream",
       [BINARY_HEADER]: String(head.byteLength),
