@@ -10,7 +10,6 @@ data that ships inside scikit-learn, nothing downloaded.
 """
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 
 # The test suite's exporter and row picker, so skiff gets its models exactly as the tests do.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "test" / "python"))
-from make_models import IRIS_FEATURES, answers, export, fit_iris, pick_rows, save  # noqa: E402
+from make_models import IRIS_FEATURES, answers, export, fit_iris, pick_rows, save, start  # noqa: E402
 
 ROWS = 64
 GENERATED_FEATURES = 50
@@ -63,15 +62,7 @@ def generated(out: Path, rng: np.random.Generator) -> dict:
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
-        sys.exit("usage: prepare_models.py OUTDIR")
-    # skl2onnx's opset order follows string hashing; a fixed seed keeps the bytes stable.
-    if os.environ.get("PYTHONHASHSEED") != "0":
-        os.environ["PYTHONHASHSEED"] = "0"
-        os.execv(sys.executable, [sys.executable, *sys.argv])
-    out = Path(sys.argv[1])
-    out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(20240601)
+    out, rng = start("prepare_models.py")
     expected = {"iris": iris(out, rng), "gen50": generated(out, rng)}
     (out / "expected.json").write_text(json.dumps(expected) + "\n")
 

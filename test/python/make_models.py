@@ -89,17 +89,25 @@ def diabetes(out: Path, rng: np.random.Generator) -> dict:
     }
 
 
-def main() -> None:
+def start(script: str) -> tuple[Path, np.random.Generator]:
+    """The OUTDIR argument, created, and the seeded generator every script here draws rows with.
+
+    skl2onnx collects opsets in sets of strings, whose order follows Python's per-process string
+    hashing: the process first re-runs itself with a fixed seed, so the model bytes are the same
+    on every run.
+    """
     if len(sys.argv) != 2:
-        sys.exit("usage: make_models.py OUTDIR")
-    # skl2onnx collects opsets in sets of strings, whose order follows Python's per-process
-    # string hashing; a fixed seed makes the model bytes the same on every run.
+        sys.exit(f"usage: {script} OUTDIR")
     if os.environ.get("PYTHONHASHSEED") != "0":
         os.environ["PYTHONHASHSEED"] = "0"
         os.execv(sys.executable, [sys.executable, *sys.argv])
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(20240601)
+    return out, np.random.default_rng(20240601)
+
+
+def main() -> None:
+    out, rng = start("make_models.py")
     expected = {
         "versions": {
             "numpy": np.__version__,
