@@ -127,6 +127,21 @@ function readStrings(bytes: Uint8Array, count: number, what: string): string[] {
   return out;
 }
 
+/** An answer with binary outputs: its JSON, then their bytes, and the headers that say so. */
+export function binaryBody(
+  json: string,
+  tensors: Uint8Array[],
+): { body: Uint8Array<ArrayBuffer>; headers: Record<string, string> } {
+  const head = Buffer.from(json);
+  return {
+    body: Buffer.concat([head, ...tensors]),
+    headers: {
+      "Content-Type": "application/octet-stream",
+      [BINARY_HEADER]: String(head.byteLength),
+    },
+  };
+}
+
 /** A tensor's elements as the extension lays them out. */
 export function tensorBytes(tensor: Tensor): Uint8Array {
   const data = tensor.data;

@@ -19,7 +19,7 @@ import { withMembers } from "../json-members.ts";
 import { JSON_TYPE, observedCall } from "../observed-call.ts";
 import { v2DatatypeOf } from "../runtime/datatypes.ts";
 import type { OnnxModel } from "../runtime/onnx-model.ts";
-import { BINARY_HEADER, tensorBytes } from "./binary-data.ts";
+import { binaryBody, tensorBytes } from "./binary-data.ts";
 import { decodeInputs, encodeOutput, outputNamesFor } from "./codec.ts";
 import {
   inferRoutes,
@@ -133,11 +133,12 @@ export function createV2Routes(
           const { data: _, ...described } = output;
           return { ...described, parameters: { binary_data_size: bytes.byteLength } };
         });
+        // An id or parameters the request left out are undefined, which JSON leaves out too.
         const head = JSON.stringify({
           model_name: model.name,
           model_version: model.version,
-          ...(body.id !== undefined ? { id: body.id } : {}),
-          ...(body.parameters !== undefined ? { parameters: body.parameters } : {}),
+          id: body.id,
+          parameters: body.parameters,
         });
         // The log keeps every element as JSON, binary or not; without binary outputs the
         // response carries the same text.
@@ -150,11 +151,8 @@ export function createV2Routes(
       },
     );
     if (binary.length === 0) return c.body(answer, 200, JSON_TYPE);
-    const head = Buffer.from(answer);
-    return c.body(Buffer.concat([head, ...binary]), 200, {
-      "Content-Type": "application/octet-stream",
-      [BINARY_HEADER]: String(head.byteLength),
-    });
+    const framed = binaryBody(answer, binary);
+    return c.body(framed.body, 200, framed.headers);
   };
 
   for (const route of modelMetadataRoutes) {
