@@ -72,13 +72,11 @@ export function mountLeanRoute<R extends RouteConfig>(
   const bodySchema = (route.request?.body?.content as Record<string, { schema?: z.ZodType }>)?.[
     "application/json"
   ]?.schema;
+  const readBody = options.readBody ?? ((c: Context) => readJsonBody(c, options));
   routes.openAPIRegistry.registerPath(route);
   routes.on(route.method.toUpperCase(), route.getRoutingPath(), async (c) => {
     let body: unknown;
-    if (bodySchema !== undefined) {
-      const read = options.readBody ?? ((c: Context) => readJsonBody(c, options));
-      body = check(bodySchema, await read(c), "json");
-    }
+    if (bodySchema !== undefined) body = check(bodySchema, await readBody(c), "json");
     return handler(c, {
       params: params ? check(params as z.ZodType, c.req.param(), "param") : undefined,
       query: query ? check(query as z.ZodType, c.req.query(), "query") : undefined,
