@@ -3,9 +3,6 @@
  *
  * - serve as the image ships it: `toolchain/build.ts` (the project's `npm run build`) bundles
  *   every entry point into dist/<name>.mjs, and the chart runs `node dist/serve.mjs`;
- * - dist/bench/serve-compile-cache.mjs, a launcher that turns on Node's compile cache (Node ≥
- *   22.1, which the image's node:22 has; absent on 20) before importing dist/serve.mjs, so the
- *   bundle itself is what gets cached;
  * - dist/bench/bare-hono.mjs, the bare Hono baseline bundled the same way, so the two cold
  *   starts compare like with like;
  * - what-if bundles of serve with source rewrites (bench/profile-serve.ts uses them to measure a
@@ -14,9 +11,8 @@
  * onnxruntime-node stays external everywhere: it loads a native addon relative to its package.
  * Run alone with `node --import tsx bench/build-serve.ts`; bench/serve.ts calls buildServe().
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import module from "node:module";
 import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type BuildOptions, build, type Plugin, stop as stopEsbuild } from "esbuild";
@@ -29,16 +25,6 @@ const BANNER = [
   'import { createRequire as __skiffCreateRequire } from "node:module";',
   "const require = __skiffCreateRequire(import.meta.url);",
 ].join("\n");
-
-/** Node 22.1 added it; @types/node 20 does not know it. */
-export const compileCacheAvailable =
-  typeof (module as { enableCompileCache?: unknown }).enableCompileCache === "function";
-
-const launcher = `import module from "node:module";
-// Absent before Node 22.1; the bundle then compiles from source on every start.
-module.enableCompileCache?.();
-await import("../serve.mjs");
-`;
 
 /**
  * Source rewrites by repository path, for what-if builds. Empty for every real bundle.
@@ -82,8 +68,6 @@ export const BUNDLE_OPTIONS: BuildOptions = {
 export interface BuiltServe {
   /** The serve bundle the image runs, to start with plain `node`. */
   serve: string;
-  /** The same behind the compile-cache launcher. */
-  serveCompileCache: string;
   bareHono: string;
   /** Hono + zod + onnxruntime-node and nothing else (bench/lean-ort.ts). */
   leanOrt: string;
@@ -107,12 +91,9 @@ export async function buildServe(): Promise<BuiltServe> {
     entryPoints: [join(root, "bench/lean-ort.ts")],
     outfile: leanOrt,
   });
-  const serveCompileCache = join(outDir, "serve-compile-cache.mjs");
-  writeFileSync(serveCompileCache, launcher);
   await doneBuilding();
   return {
     serve: image.files.serve,
-    serveCompileCache,
     bareHono,
     leanOrt,
     millis: performance.now() - started,
@@ -137,7 +118,7 @@ export async function buildWhatIf(name: string, rewrites: Rewrites): Promise<str
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const built = await buildServe();
   process.stdout.write(
-    `built ${relative(process.cwd(), built.serve)}, ${relative(process.cwd(), built.serveCompileCache)} and ${relative(process.cwd(), built.bareHono)} in ${Math.round(built.millis)} ms\n`,
+    `built ${relative(process.cwd(), built.serve)}, ${relative(process.cwd(), built.bareHono)} and ${relative(process.cwd(), built.leanOrt)} in ${Math.round(built.millis)} ms\n`,
   );
 }
 

@@ -59,9 +59,15 @@ export function cleanUpOnSignal(close: () => Promise<void>): void {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-export function startBare(entry: string[], port: number, env: Record<string, string> = {}): Pinned {
+export function startBare(
+  entry: string[],
+  port: number,
+  env: Record<string, string> = {},
+  command?: string,
+): Pinned {
   return spawnPinned({
     core: SERVER_CORE,
+    command,
     args: entry,
     env: { ...baseEnv(), ...env, PORT: String(port) },
     cwd: root,
@@ -80,11 +86,13 @@ export async function startServe(
   stdout: number | "ignore" | "pipe",
   extraEnv: Record<string, string> = {},
   nodeOptions: string[] = [],
+  command?: string,
 ): Promise<ServeProcess> {
   const port = await freePort();
   const adminPort = await freePort();
   const pinned = spawnPinned({
     core: SERVER_CORE,
+    command,
     args: [...nodeOptions, ...entry],
     env: {
       ...baseEnv(),

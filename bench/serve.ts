@@ -10,7 +10,9 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../minio/launcher.ts";
-import { type BuiltServe, buildServe, compileCacheAvailable } from "./build-serve.ts";
+import { fillCompileCache } from "../toolchain/compile-cache.ts";
+import { ensureImageNode, imageNodeVersion } from "../toolchain/image-node.ts";
+import { type BuiltServe, buildServe } from "./build-serve.ts";
 import { type Fixture, startFixture } from "./fixture.ts";
 import {
   awaitQuiet,
@@ -29,6 +31,7 @@ import {
   pinSelfToLoadCore,
   processTicks,
   QUIET_SHARE,
+  root,
   SERVER_CORE,
   startBare,
   startServe,
@@ -198,9 +201,22 @@ interface Variant {
   args: (built: BuiltServe) => string[];
   serve: boolean;
   env?: Record<string, string>;
+  /** Started by the Node release the image runs (toolchain/image-node.ts), not this machine's. */
+  imageNode?: boolean;
+  /** With NODE_COMPILE_CACHE on a cache filled the way the image build fills its own. */
+  compileCache?: boolean;
   /** The variant whose median this one is held against. */
   baseline?: string;
 }
+
+/** What the cold-start variants start: the bundles, the image's Node and its filled cache. */
+interface ColdStartKit {
+  built: BuiltServe;
+  imageNode: string;
+  compileCache: string;
+}
+
+const BARE_IMAGE_NODE = "bare Hono (esbuild bundle, the image's Node)";
 
 const VARIANTS: Variant[] = [
   { label: "bare Hono (tsx)", args: () => ["--import", "tsx", "bench/bare-hono.ts"], serve: false },
@@ -219,22 +235,27 @@ const VARIANTS: Variant[] = [
   },
   { label: "bare Hono (esbuild bundle)", args: (b) => [b.bareHono], serve: false },
   {
-    label: "serve (esbuild bundle, as the image runs it)",
+    label: "serve (esbuild bundle)",
     args: (b) => [b.serve],
     serve: true,
     baseline: "bare Hono (esbuild bundle)",
   },
-  // Without the compile cache (Node < 22.1) this would only repeat the row above.
-  ...(compileCacheAvailable
-    ? [
-        {
-          label: "serve (esbuild bundle, compile cache)",
-          args: (b: BuiltServe) => [b.serveCompileCache],
-          serve: true,
-          baseline: "bare Hono (esbuild bundle)",
-        },
-      ]
-    : []),
+  { label: BARE_IMAGE_NODE, args: (b) => [b.bareHono], serve: false, imageNode: true },
+  {
+    label: "serve (esbuild bundle, the image's Node, no compile cache)",
+    args: (b) => [b.serve],
+    serve: true,
+    imageNode: true,
+    baseline: BARE_IMAGE_NODE,
+  },
+  {
+    label: "serve as the image runs it: the image's Node, compile cache",
+    args: (b) => [b.serve],
+    serve: true,
+    imageNode: true,
+    compileCache: true,
+    baseline: BARE_IMAGE_NODE,
+  },
 ];
 
 interface Spawned {
@@ -246,23 +267,29 @@ interface Spawned {
 /** Spawn → first 200, and how busy the rest of the machine kept the server's core meanwhile. */
 async function coldStartOnce(
   fixture: Fixture,
-  built: BuiltServe,
+  kit: ColdStartKit,
   variant: Variant,
   body: string,
 ): Promise<Spawned> {
+  const { built } = kit;
+  const command = variant.imageNode ? kit.imageNode : undefined;
+  const env = {
+    ...variant.env,
+    ...(variant.compileCache ? { NODE_COMPILE_CACHE: kit.compileCache } : {}),
+  };
   const watch = watchNeighbours([fixture.minioPid]);
   const started = performance.now();
   let pinned: Pinned;
   let url: string;
   let payload: string;
   if (variant.serve) {
-    const serve = await startServe(fixture, variant.args(built), "ignore", variant.env);
+    const serve = await startServe(fixture, variant.args(built), "ignore", env, [], command);
     pinned = serve.pinned;
     url = `http://127.0.0.1:${serve.port}/models/iris/predict`;
     payload = body;
   } else {
     const port = await freePort();
-    pinned = startBare(variant.args(built), port);
+    pinned = startBare(variant.args(built), port, env, command);
     url = `http://127.0.0.1:${port}/`;
     payload = "{}";
   }
@@ -274,7 +301,7 @@ async function coldStartOnce(
   }
 }
 
-async function measureColdStarts(fixture: Fixture, built: BuiltServe) {
+async function measureColdStarts(fixture: Fixture, kit: ColdStartKit) {
   const body = JSON.stringify(
     Object.fromEntries(fixture.irisFeatures.map((f, i) => [f, fixture.irisRows[0]?.[i]])),
   );
@@ -289,7 +316,7 @@ async function measureColdStarts(fixture: Fixture, built: BuiltServe) {
       let best: Spawned | undefined;
       for (let attempt = 0; attempt < 3 && (best?.foreign ?? 1) > QUIET_SHARE; attempt++) {
         if (attempt > 0) await awaitQuiet([fixture.minioPid]);
-        const spawned = await coldStartOnce(fixture, built, variant, body);
+        const spawned = await coldStartOnce(fixture, kit, variant, body);
         if (!best || spawned.foreign < best.foreign) best = spawned;
       }
       if (round > 0 && best) times.get(variant.label)?.push(best);
@@ -326,7 +353,8 @@ function report(
     nproc: number;
     took: number;
     build: number;
-    compileCache: boolean;
+    imageNode: string;
+    compileCache: string;
   },
 ): string {
   const bareRps = throughput.bare.requestsPerSecond;
@@ -450,7 +478,12 @@ times). serve's first 200 is \`POST /models/iris/predict\`, so it includes fetch
 from MinIO and creating the onnxruntime session. The bundle is the image's own
 (\`toolchain/build.ts\`, the \`npm run build\` step, writes \`dist/serve.mjs\`; with the bare
 Hono bundle this took ${fmt(meta.build)} ms); onnxruntime-node stays external.
-\`module.enableCompileCache\` is ${meta.compileCache ? "available: the compile-cache row starts the bundle through a launcher that turns it on" : `not available on Node ${meta.node} (the image's node:22 has it), so there is no compile-cache row`}.
+The image runs Node ${meta.imageNode} (its Dockerfile's FROM), and this machine's Node is
+${meta.node}. The rows marked "the image's Node" start that release, the official Linux build
+installed by \`toolchain/image-node.ts\`. The image sets \`NODE_COMPILE_CACHE\` and fills that
+cache when it is built (\`toolchain/compile-cache.ts\`). The last row reads a cache filled
+the same way, by the same function, before the spawns (${meta.compileCache}). Node 20 has no
+compile cache.
 
 ${coldTable}
 `;
@@ -464,6 +497,7 @@ async function main(): Promise<void> {
 
   log("bundling serve with esbuild…");
   const built = await buildServe();
+  const imageNode = await ensureImageNode(log);
   log("starting MinIO and publishing the iris model…");
   const fixture = await startFixture(log);
   const workDir = mkdtempSync(join(tmpdir(), "skiff-bench-"));
@@ -473,14 +507,23 @@ async function main(): Promise<void> {
   });
   try {
     const throughput = await measureThroughput(fixture, workDir, built);
-    const cold = await measureColdStarts(fixture, built);
+    log(`filling a compile cache for the image's Node ${imageNodeVersion()}…`);
+    const compileCache = join(workDir, "compile-cache");
+    const cached = await fillCompileCache(
+      imageNode,
+      imageNodeVersion(),
+      join(root, "dist"),
+      compileCache,
+    );
+    const cold = await measureColdStarts(fixture, { built, imageNode, compileCache });
     const took = (performance.now() - started) / 1000;
     const text = report(throughput, cold, {
       ...machine(),
       nproc,
       took,
       build: built.millis,
-      compileCache: compileCacheAvailable,
+      imageNode: imageNodeVersion(),
+      compileCache: `${cached.length} bundles, as the image build does`,
     });
     process.stdout.write(`\n${text}`);
     if (!quick) log(`wrote ${writeResult("serve.md", text)}`);

@@ -14,6 +14,7 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { IJob } from "kubernetes-models/batch/v1/Job";
 import type { IPod } from "kubernetes-models/v1/Pod";
@@ -21,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 import { freePort } from "../../minio/launcher.ts";
 import { buildImage, IMAGE_ENTRIES } from "../../toolchain/build.ts";
+import { ensureImageNode, imageNodeVersion } from "../../toolchain/image-node.ts";
 import {
   DEPLOYMENT,
   findObject,
@@ -50,6 +52,8 @@ const IRIS_CSV = readFileSync(new URL("examples/iris.csv", ROOT));
 
 let app: string;
 let objects: K8sObject[];
+/** The Node release the image runs (toolchain/image-node.ts), which has the compile cache. */
+let imageNode: string;
 const children: Spawned[] = [];
 
 /** Runs a command to its end: its exit code and what it printed. */
@@ -133,12 +137,20 @@ async function startKsvc(
   return started;
 }
 
+/** The Dockerfile's lines, and those of its runtime stage (from its FROM on). */
+function dockerfile(): { lines: string[]; runtime: string[] } {
+  const lines = readFileSync(new URL("Dockerfile", ROOT), "utf8").split("\n");
+  const from = lines.findIndex((line) => /^FROM \S+ AS runtime$/.test(line));
+  if (from < 0) throw new Error("the Dockerfile has no runtime stage");
+  return { lines, runtime: lines.slice(from) };
+}
+
 beforeAll(async () => {
   app = mkdtempSync(join(tmpdir(), "skiff-image-"));
   for (const file of ["package.json", "package-lock.json", ".npmrc"]) {
     cpSync(new URL(file, ROOT), join(app, file));
   }
-  const [install, built, rendered] = await Promise.all([
+  const [install, built, rendered, node] = await Promise.all([
     run(
       "npm",
       ["ci", "--omit=dev", "--ignore-scripts=false", "--prefer-offline", "--no-audit", "--no-fund"],
@@ -165,7 +177,9 @@ beforeAll(async () => {
         input: IRIS_SETOSA,
       },
     }),
+    ensureImageNode((line) => process.stderr.write(`image-layout: ${line}\n`)),
   ]);
+  imageNode = node;
   if (install.code !== 0) throw new Error(`npm ci failed:\n${install.output}`);
   expect(Object.keys(built.files).sort()).toEqual(Object.keys(IMAGE_ENTRIES).sort());
   objects = rendered;
@@ -358,5 +372,52 @@ describe("the image's layout runs what the chart renders", { timeout: 120_000 },
       expect(result.code, `${pod.metadata?.name}:\n${result.output}`).toBe(0);
       expect(result.output).toMatch(/^ok: /m);
     }
+  });
+
+  it("builds on the Node release the toolchain installs here", () => {
+    const froms = dockerfile().lines.filter((line) => line.startsWith("FROM "));
+    expect(froms).toEqual([
+      `FROM node:${imageNodeVersion()}-slim AS build`,
+      `FROM node:${imageNodeVersion()}-slim AS runtime`,
+    ]);
+  });
+
+  it("fills the compile cache as the Dockerfile does; the image's Node reads it as serve starts", async () => {
+    const { runtime } = dockerfile();
+    const setting = runtime.find((line) => line.startsWith("ENV NODE_COMPILE_CACHE="));
+    const cacheDir = setting?.slice("ENV NODE_COMPILE_CACHE=".length) ?? "";
+    expect(cacheDir.startsWith("/app/"), "the cache lives in the image's /app").toBe(true);
+    const cache = join(app, cacheDir.slice("/app/".length));
+    expect(runtime).toContain("COPY toolchain/compile-cache.ts ./toolchain/");
+    cpSync(new URL("toolchain/compile-cache.ts", ROOT), join(app, "toolchain", "compile-cache.ts"));
+    const fill = runtime.find((line) => line.startsWith("RUN node ") && line.includes("compile"));
+    const [, node, ...args] = (fill ?? "").split(" ");
+    expect(node).toBe("node");
+    const base = { PATH: process.env.PATH ?? "", HOME: tmpdir() };
+    const filled = await run(imageNode, args, app, { ...base, NODE_COMPILE_CACHE: cache });
+    expect(filled.code, filled.output).toBe(0);
+    const bundles = [...filled.output.matchAll(/^compile cache: (\S+) /gm)].map((m) => m[1]);
+    expect(bundles).toEqual(
+      Object.keys(IMAGE_ENTRIES)
+        .map((name) => join(app, "dist", `${name}.mjs`))
+        .sort(),
+    );
+
+    // serve as its Knative Service runs it, on the image's Node, with the image's cache setting.
+    const container = ksvcContainer(NAMES.serve);
+    const [, ...serveArgs] = container.command ?? [];
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const env = envOf(container, {
+      PORT: String(port),
+      SKIFF_ADMIN_PORT: String(adminPort),
+      NODE_COMPILE_CACHE: cache,
+      NODE_DEBUG_NATIVE: "COMPILE_CACHE",
+    });
+    const spawned = spawnProcess(imageNode, serveArgs, { cwd: app, env });
+    children.push(spawned);
+    await waitFor(`http://127.0.0.1:${port}${container.readinessProbe?.httpGet?.path}`, spawned);
+    const bundle = pathToFileURL(join(app, "dist", "serve.mjs")).href;
+    expect(spawned.output()).toContain(`cache for ${bundle} was accepted`);
+    expect(spawned.output()).not.toMatch(/cache for \S+ was rejected|mismatch/);
   });
 });
