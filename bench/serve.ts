@@ -1,8 +1,10 @@
 /**
  * `npm run bench:serve`: serve's throughput, latency and cold start against a bare Hono route,
  * all from one run on this machine. The server under test gets core 0 to itself; the load
- * generator, this orchestrator and MinIO share core 1. serve runs as deployed: default info-level
- * access log, prediction log on, model preloaded from MinIO.
+ * generator, this orchestrator and MinIO share core 1. serve runs as deployed: its bundle on the
+ * image's Node release (toolchain/image-node.ts), default info-level access log, prediction log
+ * on, model preloaded from MinIO. Cold start is measured on this machine's Node as well, and on
+ * the image's with and without the compile cache the image carries.
  *
  * `--quick` shortens every phase for trying the script out; it writes no results file.
  */
@@ -65,6 +67,8 @@ interface Throughput {
   lean: Measured;
   rows: LoadRow[];
   half: { rate: number; autocannon: Measured; paced: Measured };
+  /** serve started as `node --single-threaded` (the chart's serve.singleThreaded). */
+  singleThreaded: { max: Measured; rate: number; paced: Measured };
   accessLogLines: number;
   predictionLog: string;
 }
@@ -74,14 +78,15 @@ const pidOf = (pinned: Pinned) => pinned.child.pid as number;
 const spec = (url: string, body: string, extra: Partial<LoadSpec> = {}) =>
   loadSpec(url, body, { warmupSeconds: WARMUP_SECONDS, seconds: SECONDS }, extra);
 
-/** Both sides run as the image runs them: esbuild bundles started with plain node. */
+/** Every side runs as the image runs serve: an esbuild bundle started by the image's Node. */
 async function measureThroughput(
   fixture: Fixture,
   workDir: string,
   built: BuiltServe,
+  node: string,
 ): Promise<Throughput> {
   const barePort = await freePort();
-  const bare = startBare([built.bareHono], barePort);
+  const bare = startBare([built.bareHono], barePort, {}, node);
   let bareResult: Measured;
   try {
     const url = `http://127.0.0.1:${barePort}/`;
@@ -94,11 +99,11 @@ async function measureThroughput(
   } finally {
     await bare.stop();
   }
-  const lean = await measureLeanRoute(fixture, workDir, built);
+  const lean = await measureLeanRoute(fixture, workDir, built, node);
 
   const logFile = join(workDir, "serve-stdout.ndjson");
   const fd = openSync(logFile, "w");
-  const serve = await startServe(fixture, [built.serve], fd);
+  const serve = await startServe(fixture, [built.serve], fd, {}, [], node);
   closeSync(fd);
   try {
     const base = `http://127.0.0.1:${serve.port}`;
@@ -148,14 +153,46 @@ async function measureThroughput(
     )?.[1];
     await serve.pinned.stop();
     const accessLogLines = countLines(logFile, '"msg":"request"');
+    const singleThreaded = await measureSingleThreaded(fixture, built, node, predict);
     return {
       bare: bareResult,
       lean,
       rows,
       half: { rate, autocannon, paced },
+      singleThreaded,
       accessLogLines,
       predictionLog: `${written ?? 0} records written to MinIO, ${dropped ?? 0} dropped`,
     };
+  } finally {
+    await serve.pinned.stop();
+  }
+}
+
+/**
+ * Named predict's maximum and its p99 at half that, evenly paced, from serve started with
+ * `--single-threaded`: V8 then runs no GC or compiler threads to take turns with requests on
+ * serve's one core.
+ */
+async function measureSingleThreaded(
+  fixture: Fixture,
+  built: BuiltServe,
+  node: string,
+  predict: Case,
+): Promise<Throughput["singleThreaded"]> {
+  const serve = await startServe(fixture, [built.serve], "ignore", {}, ["--single-threaded"], node);
+  try {
+    const base = `http://127.0.0.1:${serve.port}`;
+    await untilOk(serve.pinned, "GET", `${base}/readyz`, undefined, performance.now());
+    const own = [pidOf(serve.pinned), fixture.minioPid];
+    log("named predict under load, node --single-threaded…");
+    const max = await measure(spec(`${base}${predict.path}`, predict.body), own);
+    const rate = Math.max(1, Math.round(max.requestsPerSecond / 2));
+    log(`named predict at ${rate} req/s, evenly paced, node --single-threaded…`);
+    const paced = await measure(
+      spec(`${base}${predict.path}`, predict.body, { rate, generator: "paced" }),
+      own,
+    );
+    return { max, rate, paced };
   } finally {
     await serve.pinned.stop();
   }
@@ -166,14 +203,17 @@ async function measureLeanRoute(
   fixture: Fixture,
   workDir: string,
   built: BuiltServe,
+  node: string,
 ): Promise<Measured> {
   const onnx = join(workDir, "iris.onnx");
   writeFileSync(onnx, fixture.irisOnnx);
   const port = await freePort();
-  const lean = startBare([built.leanOrt], port, {
-    LEAN_ONNX: onnx,
-    LEAN_FEATURES: JSON.stringify(fixture.irisFeatures),
-  });
+  const lean = startBare(
+    [built.leanOrt],
+    port,
+    { LEAN_ONNX: onnx, LEAN_FEATURES: JSON.stringify(fixture.irisFeatures) },
+    node,
+  );
   try {
     const url = `http://127.0.0.1:${port}/`;
     const [one] = cases(fixture, "float_input");
@@ -376,8 +416,14 @@ function report(
       others(r),
     ];
   };
-  const halfRow = (label: string, r: Measured, p99: string, ok: boolean): string[] => [
-    `named predict, 1 row, at ${fmt(half.rate)} req/s (50% of max), ${label}`,
+  const halfRow = (
+    label: string,
+    r: Measured,
+    p99: string,
+    ok: boolean,
+    rate = half.rate,
+  ): string[] => [
+    `named predict, 1 row, at ${fmt(rate)} req/s (50% of max), ${label}`,
     fmt(r.requestsPerSecond),
     "",
     ms(r.p50),
@@ -388,6 +434,7 @@ function report(
     others(r),
   ];
   const ac = half.autocannon;
+  const single = throughput.singleThreaded;
   const load = table(
     [
       "case",
@@ -415,6 +462,18 @@ function report(
         Math.max(ac.p99, ac.autocannonP99 ?? 0) <= 5,
       ),
       halfRow("evenly paced", half.paced, ms(half.paced.p99), half.paced.p99 <= 5),
+      loadRow({
+        label: "named predict, 1 row, node --single-threaded",
+        rows: 1,
+        result: single.max,
+      }),
+      halfRow(
+        "evenly paced, node --single-threaded",
+        single.paced,
+        ms(single.paced.p99),
+        single.paced.p99 <= 5,
+        single.rate,
+      ),
     ],
   );
   const medians = new Map(cold.map((c) => [c.variant.label, c.median]));
@@ -444,12 +503,12 @@ function report(
   );
   return `# serve benchmark
 
-${meta.date} · ${meta.nproc} cores (\`nproc\`), ${meta.cpu} · Node ${meta.node} · \`npm run bench:serve\` took ${fmt(meta.took)} s
+${meta.date} · ${meta.nproc} cores (\`nproc\`), ${meta.cpu} · this machine's Node ${meta.node}, the image's ${meta.imageNode} · \`npm run bench:serve\` took ${fmt(meta.took)} s
 
 Server pinned to core ${SERVER_CORE}; load generator (autocannon ${CONNECTIONS} connections,
 pipelining 1, ${WARMUP_SECONDS} s warm-up then ${SECONDS} s measured), orchestrator and MinIO on core ${LOAD_CORE}.
-serve and the bare Hono route run as the image runs them: their esbuild bundles
-(\`dist/serve.mjs\`, \`npm run build\`) under plain node. serve has its defaults: info-level access
+serve, the lean route and the bare Hono route run as the image runs serve: their esbuild bundles
+(\`dist/serve.mjs\`, \`npm run build\`) started by the image's Node ${meta.imageNode}. serve has its defaults: info-level access
 log to a file, prediction log on, PRELOAD_MODELS=iris. p50 and p99 come from every answer's own time.
 
 ## Throughput and latency
@@ -464,6 +523,10 @@ ${load}
   is bursts at full speed followed by silence; its own p99 is in whole milliseconds. The evenly
   paced row is an open loop: it sends at evenly spaced instants whatever the answers do, and a
   request that finds all ${CONNECTIONS} connections busy waits in the client's queue, which counts.
+- The \`--single-threaded\` rows start serve as the chart does with \`serve.singleThreaded: true\`.
+  V8 then runs no GC or compiler threads of its own. On a server given one core, those threads
+  take turns with the request thread, and each turn delays the requests waiting behind it.
+  Its half-load row is at half its own maximum.
 - loader CPU near 100% would mean the load generator, not the server, set the pace.
 - "others' CPU": what processes outside this benchmark (and the hypervisor's steal) took during
   the run, as a share of one core. Each run first waits for a quiet half second (at most 3 minutes
@@ -506,7 +569,7 @@ async function main(): Promise<void> {
     await fixture.close();
   });
   try {
-    const throughput = await measureThroughput(fixture, workDir, built);
+    const throughput = await measureThroughput(fixture, workDir, built, imageNode);
     log(`filling a compile cache for the image's Node ${imageNodeVersion()}…`);
     const compileCache = join(workDir, "compile-cache");
     const cached = await fillCompileCache(

@@ -4,7 +4,9 @@
  * function starting after a scale from zero reads V8's compiled code for its bundle instead of
  * parsing and compiling 2–3 MB of JavaScript first. The image sets NODE_COMPILE_CACHE (Node ≥
  * 22.1 reads it; older releases ignore it) and the Dockerfile runs
- * `node --import tsx toolchain/compile-cache.ts dist` once in the runtime stage.
+ * `node --import tsx toolchain/compile-cache.ts dist [node flags…]` in the runtime stage, once
+ * per set of node flags the chart may start a bundle with: V8 keys its compiled code by its
+ * flags, so a cache filled without `--single-threaded` is not read by a process started with it.
  *
  * Each bundle is started once with an empty environment: Node compiles it and everything it
  * imports, the function stops at its first step, reading its configuration, and exits, and
@@ -36,10 +38,15 @@ interface Started {
   millis: number;
 }
 
-function startUnconfigured(node: string, bundle: string, env: NodeJS.ProcessEnv): Promise<Started> {
+function startUnconfigured(
+  node: string,
+  flags: readonly string[],
+  bundle: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Started> {
   return new Promise((done, fail) => {
     const started = performance.now();
-    const child = spawn(node, [bundle], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(node, [...flags, bundle], { env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     const collect = (chunk: Buffer) => {
       output += chunk.toString();
@@ -62,14 +69,16 @@ export function hasCompileCache(version: string): boolean {
 }
 
 /**
- * Fills `cacheDir` for every `.mjs` bundle directly in `distDir`, started with `node` (which
- * must be the release that will read the cache), and checks Node accepts each bundle's entry.
+ * Fills `cacheDir` for every `.mjs` bundle directly in `distDir`, started as `node [flags]
+ * bundle` (the release and flags that will read the cache), and checks Node accepts each
+ * bundle's entry.
  */
 export async function fillCompileCache(
   node: string,
   nodeVersion: string,
   distDir: string,
   cacheDir: string,
+  flags: readonly string[] = [],
 ): Promise<CachedBundle[]> {
   if (!hasCompileCache(nodeVersion)) {
     throw new Error(`Node ${nodeVersion} has no compile cache (Node 22.1 added it)`);
@@ -82,13 +91,13 @@ export async function fillCompileCache(
   const env = { PATH: process.env.PATH ?? "", NODE_COMPILE_CACHE: cacheDir };
   const cached: CachedBundle[] = [];
   for (const bundle of bundles) {
-    const filled = await startUnconfigured(node, bundle, env);
+    const filled = await startUnconfigured(node, flags, bundle, env);
     if (filled.code === 0 || !filled.output.includes(CONFIG_REFUSED)) {
       throw new Error(
         `${bundle} did not stop at its configuration (exit ${filled.code}), so its cache may be partial:\n${filled.output}`,
       );
     }
-    const read = await startUnconfigured(node, bundle, {
+    const read = await startUnconfigured(node, flags, bundle, {
       ...env,
       NODE_DEBUG_NATIVE: "COMPILE_CACHE",
     });
@@ -102,14 +111,23 @@ export async function fillCompileCache(
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const distDir = process.argv[2];
+  const [distDir, ...flags] = process.argv.slice(2);
   const cacheDir = process.env.NODE_COMPILE_CACHE;
   try {
-    if (!distDir) throw new Error("usage: compile-cache.ts <folder of bundles>");
+    if (!distDir) throw new Error("usage: compile-cache.ts <folder of bundles> [node flags…]");
     if (!cacheDir) throw new Error("NODE_COMPILE_CACHE names no folder to fill");
-    const cached = await fillCompileCache(process.execPath, process.version, distDir, cacheDir);
+    const cached = await fillCompileCache(
+      process.execPath,
+      process.version,
+      distDir,
+      cacheDir,
+      flags,
+    );
+    const how = ["node", ...flags].join(" ");
     for (const { bundle, millis } of cached) {
-      process.stdout.write(`compile cache: ${bundle} (first start ${Math.round(millis)} ms)\n`);
+      process.stdout.write(
+        `compile cache: ${how} ${bundle} (first start ${Math.round(millis)} ms)\n`,
+      );
     }
   } catch (error) {
     process.stderr.write(`skiff: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -4,7 +4,7 @@ One function as a cluster-local Knative Service. Takes a dict:
   name        the ksvc name (skiff.ksvcName)
   function    info | serve | train: the image entry (dist/<function>.mjs) and the component label
   values      the function's values (.Values.info, ...): containerConcurrency, timeoutSeconds,
-              autoscaling, resources
+              autoscaling, resources, and singleThreaded where the function has it (serve)
   env         YAML list of the function's own env entries (base env is added here)
   readiness   readiness probe path; liveness   liveness probe path
   serviceAccountName  optional; with it the pod keeps its API token (train), without it the
@@ -68,7 +68,12 @@ spec:
         - name: {{ .function }}
           image: {{ include "skiff.image" $root | quote }}
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          {{- if $v.singleThreaded }}
+          # V8 without its helper threads, which on a one-CPU pod take turns with requests.
+          command: ["node", "--single-threaded", "dist/{{ .function }}.mjs"]
+          {{- else }}
           command: ["node", "dist/{{ .function }}.mjs"]
+          {{- end }}
           # Knative sets PORT from this single containerPort; setting PORT by hand is rejected.
           ports:
             - name: http1

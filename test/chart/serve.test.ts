@@ -86,6 +86,24 @@ describe("serve Knative Service", { timeout: 60_000 }, () => {
     );
   });
 
+  it("starts node without V8's helper threads when serve.singleThreaded is set, model hosts too", async () => {
+    const objects = await renderChart({
+      "serve.singleThreaded": true,
+      "ingress.hosts": HOSTS_WITH_MODEL_HOST,
+    });
+    for (const name of [NAMES.serve, NAMES.serveFor("price-prediction")]) {
+      expect(ksvcParts(objects, name).container.command, name).toEqual([
+        "node",
+        "--single-threaded",
+        "dist/serve.mjs",
+      ]);
+    }
+    // Only serve has the knob.
+    for (const name of [NAMES.info, NAMES.train]) {
+      expect(ksvcParts(objects, name).container.command?.[1], name).toMatch(/^dist\//);
+    }
+  });
+
   it("is absent, with its model hosts, when disabled", async () => {
     const objects = await renderChart({
       "serve.enabled": false,

@@ -390,34 +390,48 @@ describe("the image's layout runs what the chart renders", { timeout: 120_000 },
     const cache = join(app, cacheDir.slice("/app/".length));
     expect(runtime).toContain("COPY toolchain/compile-cache.ts ./toolchain/");
     cpSync(new URL("toolchain/compile-cache.ts", ROOT), join(app, "toolchain", "compile-cache.ts"));
-    const fill = runtime.find((line) => line.startsWith("RUN node ") && line.includes("compile"));
-    const [, node, ...args] = (fill ?? "").split(" ");
-    expect(node).toBe("node");
+    const fills = runtime
+      .filter((line) => line.startsWith("RUN node ") && line.includes("compile-cache"))
+      .map((line) => line.split(" ").slice(1));
     const base = { PATH: process.env.PATH ?? "", HOME: tmpdir() };
-    const filled = await run(imageNode, args, app, { ...base, NODE_COMPILE_CACHE: cache });
-    expect(filled.code, filled.output).toBe(0);
-    const bundles = [...filled.output.matchAll(/^compile cache: (\S+) /gm)].map((m) => m[1]);
-    expect(bundles).toEqual(
-      Object.keys(IMAGE_ENTRIES)
-        .map((name) => join(app, "dist", `${name}.mjs`))
-        .sort(),
-    );
-
-    // serve as its Knative Service runs it, on the image's Node, with the image's cache setting.
-    const container = ksvcContainer(NAMES.serve);
-    const [, ...serveArgs] = container.command ?? [];
-    const [port, adminPort] = [await freePort(), await freePort()];
-    const env = envOf(container, {
-      PORT: String(port),
-      SKIFF_ADMIN_PORT: String(adminPort),
-      NODE_COMPILE_CACHE: cache,
-      NODE_DEBUG_NATIVE: "COMPILE_CACHE",
-    });
-    const spawned = spawnProcess(imageNode, serveArgs, { cwd: app, env });
-    children.push(spawned);
-    await waitFor(`http://127.0.0.1:${port}${container.readinessProbe?.httpGet?.path}`, spawned);
-    const bundle = pathToFileURL(join(app, "dist", "serve.mjs")).href;
-    expect(spawned.output()).toContain(`cache for ${bundle} was accepted`);
-    expect(spawned.output()).not.toMatch(/cache for \S+ was rejected|mismatch/);
+    const flagSets: string[][] = [];
+    for (const [node, ...args] of fills) {
+      expect(node).toBe("node");
+      const filled = await run(imageNode, args, app, { ...base, NODE_COMPILE_CACHE: cache });
+      expect(filled.code, filled.output).toBe(0);
+      const bundles = [...filled.output.matchAll(/^compile cache: .* (\S+\.mjs) /gm)].map(
+        (m) => m[1],
+      );
+      expect(bundles).toEqual(
+        Object.keys(IMAGE_ENTRIES)
+          .map((name) => join(app, "dist", `${name}.mjs`))
+          .sort(),
+      );
+      flagSets.push(args.slice(args.indexOf("dist") + 1));
+    }
+    // Every way the chart can start serve has its cache: as rendered, and with singleThreaded.
+    const singleThreaded = ksvcParts(
+      await renderChart({ "serve.singleThreaded": true }),
+      NAMES.serve,
+    ).container as Container;
+    for (const container of [ksvcContainer(NAMES.serve), singleThreaded]) {
+      const [, ...serveArgs] = container.command ?? [];
+      expect(flagSets).toContainEqual(serveArgs.slice(0, -1));
+      const [port, adminPort] = [await freePort(), await freePort()];
+      const env = envOf(container, {
+        PORT: String(port),
+        SKIFF_ADMIN_PORT: String(adminPort),
+        NODE_COMPILE_CACHE: cache,
+        NODE_DEBUG_NATIVE: "COMPILE_CACHE",
+      });
+      const spawned = spawnProcess(imageNode, serveArgs, { cwd: app, env });
+      children.push(spawned);
+      await waitFor(`http://127.0.0.1:${port}${container.readinessProbe?.httpGet?.path}`, spawned);
+      const bundle = pathToFileURL(join(app, "dist", "serve.mjs")).href;
+      expect(spawned.output(), serveArgs.join(" ")).toContain(`cache for ${bundle} was accepted`);
+      expect(spawned.output()).not.toMatch(/cache for \S+ was rejected|mismatch/);
+      spawned.child.kill("SIGTERM");
+      await spawned.exited;
+    }
   });
 });
