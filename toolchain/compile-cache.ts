@@ -63,7 +63,7 @@ function startUnconfigured(
 }
 
 /** The release has `module.enableCompileCache` and reads NODE_COMPILE_CACHE from 22.1 on. */
-export function hasCompileCache(version: string): boolean {
+function hasCompileCache(version: string): boolean {
   const [major = 0, minor = 0] = version.replace(/^v/, "").split(".").map(Number);
   return major > 22 || (major === 22 && minor >= 1);
 }
