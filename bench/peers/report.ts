@@ -67,6 +67,8 @@ export const TARGETS = {
 
 export interface Meta extends Machine {
   nproc: number;
+  /** The Node release skiff runs on: the image's (this machine's is Machine.node). */
+  imageNode: string;
   python: string;
   tookSeconds: number;
   rounds: number;
@@ -287,7 +289,7 @@ export function report(
 
   const markdown = `# skiff against the servers a user would pick instead
 
-${meta.date} · ${meta.nproc} cores (\`nproc\`), ${meta.cpu} · Node ${meta.node} · Python ${meta.python} · \`npm run bench:peers\` took ${fmt(meta.tookSeconds)} s
+${meta.date} · ${meta.nproc} cores (\`nproc\`), ${meta.cpu} · skiff on Node ${meta.imageNode}, the image's release (this machine's is ${meta.node}) · Python ${meta.python} · \`npm run bench:peers\` took ${fmt(meta.tookSeconds)} s
 
 ![bar chart](peers.svg)
 

@@ -32,6 +32,10 @@ export interface Context {
   storage: Record<string, string>;
   /** The serve bundle (dist/serve.mjs). */
   serveBundle: string;
+  /** The image's Node release, which starts the bundle (toolchain/image-node.ts). */
+  imageNode: string;
+  /** A compile cache filled as the image build fills its own (toolchain/compile-cache.ts). */
+  compileCache: string;
   /** What prepare_models.py wrote, plus MLServer's settings: every peer's model folder. */
   modelsDir: string;
   models: string[];
@@ -106,7 +110,7 @@ function startPython(
 export const SERVERS: Server[] = [
   {
     name: "skiff",
-    how: "`node dist/serve.mjs` (the image's bundle), PRELOAD_MODELS of both, defaults otherwise: info access log, prediction log to MinIO on",
+    how: "`node dist/serve.mjs` as the image runs it (its Node release and compile cache), PRELOAD_MODELS of both, defaults otherwise: info access log, prediction log to MinIO on",
     endpoints: [
       { label: "named predict", dialect: named, against: "named predict" },
       { label: "v2 infer", dialect: v2(), against: "v2 infer" },
@@ -114,9 +118,14 @@ export const SERVERS: Server[] = [
     readyPath: "/readyz",
     async start(context, logFile) {
       const serve = await withLog(logFile, (fd) =>
-        startServe({ storage: context.storage }, [context.serveBundle], fd, {
-          PRELOAD_MODELS: context.models.join(","),
-        }),
+        startServe(
+          { storage: context.storage },
+          [context.serveBundle],
+          fd,
+          { PRELOAD_MODELS: context.models.join(","), NODE_COMPILE_CACHE: context.compileCache },
+          [],
+          context.imageNode,
+        ),
       );
       return { pinned: serve.pinned, base: `http://127.0.0.1:${serve.port}`, logFile };
     },
