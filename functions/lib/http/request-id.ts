@@ -12,13 +12,12 @@ declare module "hono" {
   }
 }
 
-export const REQUEST_ID_HEADER = "X-Request-Id";
+const REQUEST_ID_HEADER = "X-Request-Id";
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function assignRequestId(c: Context): string {
+export function assignRequestId(c: Context): void {
   const given = c.req.header(REQUEST_ID_HEADER);
   const id = given !== undefined && SANE_ID.test(given) ? given : randomUUID();
   c.set("requestId", id);
   c.header(REQUEST_ID_HEADER, id);
-  return id;
 }

@@ -10,6 +10,7 @@
  * onnxruntime-node release this module was written against. Every serve test runs real models
  * through this module, so a release whose binding differs fails them.
  */
+import onnxProto from "onnx-proto";
 import { type InferenceSession, Tensor } from "onnxruntime-node";
 import { binding, initOrt } from "onnxruntime-node/dist/binding.js";
 
@@ -23,21 +24,24 @@ export interface ValueSpec {
   shape: number[];
 }
 
-/** ONNX TensorProto element types, by their number, as onnxruntime-node names them. */
+const { DataType } = onnxProto.onnx.TensorProto;
+
+/** ONNX element types, by the number the session reports, as onnxruntime-node names them. */
 const TYPE_OF_ONNX: Record<number, Tensor.Type> = {
-  1: "float32",
-  2: "uint8",
-  3: "int8",
-  4: "uint16",
-  5: "int16",
-  6: "int32",
-  7: "int64",
-  8: "string",
-  9: "bool",
-  10: "float16",
-  11: "float64",
-  12: "uint32",
-  13: "uint64",
+  [DataType.FLOAT]: "float32",
+  [DataType.UINT8]: "uint8",
+  [DataType.INT8]: "int8",
+  [DataType.UINT16]: "uint16",
+  [DataType.INT16]: "int16",
+  [DataType.INT32]: "int32",
+  [DataType.INT64]: "int64",
+  [DataType.STRING]: "string",
+  [DataType.BOOL]: "bool",
+  [DataType.FLOAT16]: "float16",
+  [DataType.DOUBLE]: "float64",
+  [DataType.UINT32]: "uint32",
+  [DataType.UINT64]: "uint64",
+  // UINT4 and INT4 are newer than onnx-proto's copy of the enum.
   21: "uint4",
   22: "int4",
 };
