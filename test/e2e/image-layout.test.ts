@@ -54,13 +54,14 @@ let app: string;
 let objects: K8sObject[];
 /** The Node release the image runs (toolchain/image-node.ts), which has the compile cache. */
 let imageNode: string;
+/** serve's container as rendered with serve.singleThreaded. */
+let singleThreadedServe: Container;
 const children: Spawned[] = [];
 
 /** Runs a command to its end: its exit code and what it printed. */
 async function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-  const { child, exited, output } = spawnProcess(command, args, { cwd, env });
-  const failed = new Promise<never>((_, reject) => child.once("error", reject));
-  const code = await Promise.race([exited, failed]);
+  const { exited, output } = spawnProcess(command, args, { cwd, env });
+  const code = await exited;
   return { code, output: output() };
 }
 
@@ -89,10 +90,11 @@ function envOf(container: Container, extra: Record<string, string> = {}): Record
   return { ...env, ...extra };
 }
 
-function start(container: Container, env: Record<string, string>): Spawned {
-  const [node, ...args] = container.command ?? [];
-  expect(node).toBe("node");
-  const spawned = spawnProcess("node", args, { cwd: app, env });
+/** Runs a container's command; `node` is the binary its "node" means (the image's release). */
+function start(container: Container, env: Record<string, string>, node = "node"): Spawned {
+  const [command, ...args] = container.command ?? [];
+  expect(command).toBe("node");
+  const spawned = spawnProcess(node, args, { cwd: app, env });
   children.push(spawned);
   return spawned;
 }
@@ -114,18 +116,26 @@ function ksvcContainer(name: string): Container {
  * Starts a Knative Service's container as Knative would, and waits for its readiness path.
  * `override` replaces rendered values (the inline executor's second train only).
  */
-async function startKsvc(
-  name: string,
-  override: Record<string, string> = {},
-  key = name,
+function startKsvc(name: string, override: Record<string, string> = {}, key = name) {
+  return startContainer(ksvcContainer(name), { override, key });
+}
+
+/** As startKsvc, for a container rendered with other values, or started by another `node`. */
+async function startContainer(
+  container: Container,
+  options: { override?: Record<string, string>; key?: string; node?: string },
 ): Promise<Running> {
-  const container = ksvcContainer(name);
   const [port, adminPort] = [await freePort(), await freePort()];
   // Knative's runtime contract: PORT holds the one containerPort's number; the chart never sets it.
   expect((container.env ?? []).map((e) => e.name)).not.toContain("PORT");
   const spawned = start(
     container,
-    envOf(container, { PORT: String(port), SKIFF_ADMIN_PORT: String(adminPort), ...override }),
+    envOf(container, {
+      PORT: String(port),
+      SKIFF_ADMIN_PORT: String(adminPort),
+      ...options.override,
+    }),
+    options.node,
   );
   const readiness = container.readinessProbe?.httpGet;
   const liveness = container.livenessProbe?.httpGet;
@@ -133,24 +143,24 @@ async function startKsvc(
   await waitFor(`http://127.0.0.1:${port}${readiness?.path}`, spawned);
   await waitFor(`http://127.0.0.1:${port}${liveness?.path}`, spawned);
   const started = { port, adminPort, spawned };
-  running.set(key, started);
+  if (options.key !== undefined) running.set(options.key, started);
   return started;
 }
 
 /** The Dockerfile's lines, and those of its runtime stage (from its FROM on). */
-function dockerfile(): { lines: string[]; runtime: string[] } {
+const DOCKERFILE = (() => {
   const lines = readFileSync(new URL("Dockerfile", ROOT), "utf8").split("\n");
   const from = lines.findIndex((line) => /^FROM \S+ AS runtime$/.test(line));
   if (from < 0) throw new Error("the Dockerfile has no runtime stage");
   return { lines, runtime: lines.slice(from) };
-}
+})();
 
 beforeAll(async () => {
   app = mkdtempSync(join(tmpdir(), "skiff-image-"));
   for (const file of ["package.json", "package-lock.json", ".npmrc"]) {
     cpSync(new URL(file, ROOT), join(app, file));
   }
-  const [install, built, rendered, node] = await Promise.all([
+  const [install, built, rendered, node, singleThreaded] = await Promise.all([
     run(
       "npm",
       ["ci", "--omit=dev", "--ignore-scripts=false", "--prefer-offline", "--no-audit", "--no-fund"],
@@ -178,8 +188,10 @@ beforeAll(async () => {
       },
     }),
     ensureImageNode((line) => process.stderr.write(`image-layout: ${line}\n`)),
+    renderChart({ "serve.singleThreaded": true }),
   ]);
   imageNode = node;
+  singleThreadedServe = ksvcParts(singleThreaded, NAMES.serve).container as Container;
   if (install.code !== 0) throw new Error(`npm ci failed:\n${install.output}`);
   expect(Object.keys(built.files).sort()).toEqual(Object.keys(IMAGE_ENTRIES).sort());
   objects = rendered;
@@ -375,7 +387,7 @@ describe("the image's layout runs what the chart renders", { timeout: 120_000 },
   });
 
   it("builds on the Node release the toolchain installs here", () => {
-    const froms = dockerfile().lines.filter((line) => line.startsWith("FROM "));
+    const froms = DOCKERFILE.lines.filter((line) => line.startsWith("FROM "));
     expect(froms).toEqual([
       `FROM node:${imageNodeVersion()}-slim AS build`,
       `FROM node:${imageNodeVersion()}-slim AS runtime`,
@@ -383,7 +395,7 @@ describe("the image's layout runs what the chart renders", { timeout: 120_000 },
   });
 
   it("fills the compile cache as the Dockerfile does; the image's Node reads it as serve starts", async () => {
-    const { runtime } = dockerfile();
+    const { runtime } = DOCKERFILE;
     const setting = runtime.find((line) => line.startsWith("ENV NODE_COMPILE_CACHE="));
     const cacheDir = setting?.slice("ENV NODE_COMPILE_CACHE=".length) ?? "";
     expect(cacheDir.startsWith("/app/"), "the cache lives in the image's /app").toBe(true);
@@ -410,23 +422,13 @@ describe("the image's layout runs what the chart renders", { timeout: 120_000 },
       flagSets.push(args.slice(args.indexOf("dist") + 1));
     }
     // Every way the chart can start serve has its cache: as rendered, and with singleThreaded.
-    const singleThreaded = ksvcParts(
-      await renderChart({ "serve.singleThreaded": true }),
-      NAMES.serve,
-    ).container as Container;
-    for (const container of [ksvcContainer(NAMES.serve), singleThreaded]) {
+    for (const container of [ksvcContainer(NAMES.serve), singleThreadedServe]) {
       const [, ...serveArgs] = container.command ?? [];
       expect(flagSets).toContainEqual(serveArgs.slice(0, -1));
-      const [port, adminPort] = [await freePort(), await freePort()];
-      const env = envOf(container, {
-        PORT: String(port),
-        SKIFF_ADMIN_PORT: String(adminPort),
-        NODE_COMPILE_CACHE: cache,
-        NODE_DEBUG_NATIVE: "COMPILE_CACHE",
+      const { spawned } = await startContainer(container, {
+        node: imageNode,
+        override: { NODE_COMPILE_CACHE: cache, NODE_DEBUG_NATIVE: "COMPILE_CACHE" },
       });
-      const spawned = spawnProcess(imageNode, serveArgs, { cwd: app, env });
-      children.push(spawned);
-      await waitFor(`http://127.0.0.1:${port}${container.readinessProbe?.httpGet?.path}`, spawned);
       const bundle = pathToFileURL(join(app, "dist", "serve.mjs")).href;
       expect(spawned.output(), serveArgs.join(" ")).toContain(`cache for ${bundle} was accepted`);
       expect(spawned.output()).not.toMatch(/cache for \S+ was rejected|mismatch/);

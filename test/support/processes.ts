@@ -30,8 +30,13 @@ export function spawnProcess(
   child.stderr?.on("data", (chunk: Buffer) => {
     text += chunk.toString();
   });
+  // A process that cannot be started reports an error (then closes); keep it with the output.
+  child.once("error", (error) => {
+    text += `${error.message}\n`;
+  });
+  // "close", not "exit": by then its output has been read to the end.
   const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => resolve(code)),
+    child.once("close", (code) => resolve(code)),
   );
   return { child, output: () => text, exited };
 }
