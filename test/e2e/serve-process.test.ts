@@ -9,7 +9,7 @@ import { freePort } from "../../minio/launcher.ts";
 import { irisRecord, publishModel } from "../support/models.ts";
 import { type Spawned, spawnEntry, waitFor } from "../support/processes.ts";
 import { pythonModels, rowsAsInstances } from "../support/serve.ts";
-import { freshStore, testStorageEnv } from "../support/storage.ts";
+import { freshStore, predictionLogFiles, testStorageEnv } from "../support/storage.ts";
 
 const { file, expected } = pythonModels();
 const iris = expected.iris;
@@ -234,14 +234,10 @@ describe("serve process: SIGTERM flushes the prediction log", () => {
     expect(await serve.spawned.exited).toBe(0);
 
     const records: LoggedRecord[] = [];
-    for await (const object of store.list("predictions/iris/")) {
-      expect(object.key).toMatch(/^predictions\/iris\/\d{4}\/\d{2}\/\d{2}\/[^/]+\.ndjson$/);
-      const bytes = await store.getBytes(object.key);
-      const text = new TextDecoder().decode(bytes);
-      expect(text.endsWith("\n")).toBe(true);
-      for (const line of text.split("\n").filter(Boolean)) {
-        records.push(JSON.parse(line) as LoggedRecord);
-      }
+    for (const file of await predictionLogFiles<LoggedRecord>(store, "predictions/iris/")) {
+      expect(file.key).toMatch(/^predictions\/iris\/\d{4}\/\d{2}\/\d{2}\/[^/]+\.ndjson$/);
+      expect(file.text.endsWith("\n")).toBe(true);
+      records.push(...file.records);
     }
     expect(records).toHaveLength(N);
 

@@ -3,9 +3,13 @@ import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 import { createServeMetrics } from "../../functions/serve/metrics.ts";
-import { PredictionLog, type PredictionRecord } from "../../functions/serve/prediction-log.ts";
+import {
+  PredictionLog,
+  type PredictionLogOptions,
+  type PredictionRecord,
+} from "../../functions/serve/prediction-log.ts";
 import { capturedLogger } from "../support/logs.ts";
-import { freshStore, testStorageEnv } from "../support/storage.ts";
+import { freshStore, predictionLogFiles, testStorageEnv } from "../support/storage.ts";
 
 function record(i: number, model = "iris"): PredictionRecord {
   return {
@@ -21,33 +25,12 @@ function record(i: number, model = "iris"): PredictionRecord {
   };
 }
 
-async function logged(
-  store: ObjectStore,
-  prefix = "predictions/",
-): Promise<Array<{ key: string; records: PredictionRecord[] }>> {
-  const files = [];
-  for await (const object of store.list(prefix)) {
-    const text = new TextDecoder().decode(await store.getBytes(object.key));
-    files.push({
-      key: object.key,
-      records: text
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l) as PredictionRecord),
-    });
-  }
-  return files;
-}
+const logged = (store: ObjectStore, prefix?: string) =>
+  predictionLogFiles<PredictionRecord>(store, prefix);
 
 function setUp(
   store: ObjectStore,
-  options: Partial<{
-    batchSize: number;
-    batchBytes: number;
-    maxAgeMs: number;
-    maxBuffered: number;
-    maxBufferedBytes: number;
-  }> = {},
+  options: Partial<Omit<PredictionLogOptions, "store" | "logger" | "metrics">> = {},
 ) {
   const { logger, lines } = capturedLogger("serve");
   const metrics = createServeMetrics(new Registry());
@@ -55,18 +38,21 @@ function setUp(
     store,
     logger,
     metrics,
-    batchSize: options.batchSize ?? 1000,
-    maxAgeMs: options.maxAgeMs ?? 60_000,
-    maxBuffered: options.maxBuffered ?? 1000,
-    ...(options.batchBytes ? { batchBytes: options.batchBytes } : {}),
-    ...(options.maxBufferedBytes ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
+    batchSize: 1000,
+    maxAgeMs: 60_000,
+    maxBuffered: 1000,
     backoffMs: 50,
     maxBackoffMs: 200,
+    ...options,
   });
   const count = async (outcome: string) =>
     (await metrics.logRecords.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
   return { log, lines, count };
 }
+
+/** A store whose bucket does not exist: every write fails. */
+const unreachableStore = () =>
+  ObjectStore.fromEnv(testStorageEnv(`missing-${randomBytes(4).toString("hex")}`));
 
 const until = async (check: () => Promise<boolean> | boolean, ms = 5000) => {
   const deadline = Date.now() + ms;
@@ -123,8 +109,7 @@ describe("prediction log", () => {
   });
 
   it("never holds more than its bound: extra records are dropped, counted and warned about once", async () => {
-    const store = ObjectStore.fromEnv(testStorageEnv(`missing-${randomBytes(4).toString("hex")}`));
-    const { log, lines, count } = setUp(store, { batchSize: 1000, maxBuffered: 10 });
+    const { log, lines, count } = setUp(unreachableStore(), { maxBuffered: 10 });
     const started = performance.now();
     for (let i = 0; i < 25; i++) log.append(record(i));
     // Appending never waits for storage.
@@ -154,7 +139,7 @@ describe("prediction log", () => {
     expect(size).toBeGreaterThan(15_000);
 
     const store = await freshStore();
-    const written = setUp(store, { batchSize: 1000, batchBytes: size * 3 });
+    const written = setUp(store, { batchBytes: size * 3 });
     for (let i = 0; i < 2; i++) written.log.append(big(i));
     await new Promise((r) => setTimeout(r, 200));
     expect(await written.count("written")).toBe(0);
@@ -162,10 +147,7 @@ describe("prediction log", () => {
     await until(async () => (await written.count("written")) === 3);
     expect((await logged(store)).flatMap((f) => f.records)).toEqual([big(0), big(1), big(2)]);
 
-    const unreachable = ObjectStore.fromEnv(
-      testStorageEnv(`missing-${randomBytes(4).toString("hex")}`),
-    );
-    const held = setUp(unreachable, { maxBuffered: 1000, maxBufferedBytes: size * 4 + 100 });
+    const held = setUp(unreachableStore(), { maxBufferedBytes: size * 4 + 100 });
     for (let i = 0; i < 10; i++) held.log.append(big(i));
     expect(held.log.pending).toBe(4);
     expect(await held.count("dropped")).toBe(6);

@@ -53,14 +53,9 @@ describe("named predict with scikit-learn models", () => {
 
   it("gives each of many concurrent requests its own answer while they share model runs", async () => {
     const runRows = async () => {
-      const metric = await serve.metrics.registry
-        .getSingleMetric("skiff_inference_run_rows")
-        ?.get();
+      const { values } = await serve.parts.context.metrics.runRows.get();
       const value = (name: string) =>
-        (metric?.values ?? []).find(
-          (v) =>
-            (v as { metricName?: string }).metricName === name && v.labels.model === "iris-plain",
-        )?.value ?? 0;
+        values.find((v) => v.metricName === name && v.labels.model === "iris-plain")?.value ?? 0;
       return {
         runs: value("skiff_inference_run_rows_count"),
         rows: value("skiff_inference_run_rows_sum"),
@@ -68,12 +63,14 @@ describe("named predict with scikit-learn models", () => {
     };
     const before = await runRows();
     // Single rows and small batches mixed, as concurrent clients send them.
-    const asks: Array<Record<string, unknown>> = instances.map((instance, i) =>
-      i % 5 === 0 ? { instances: instances.slice(i, i + 3) } : instance,
+    const asks = instances.map((instance, i) =>
+      i % 5 === 0
+        ? { body: { instances: instances.slice(i, i + 3) }, labels: iris.labels.slice(i, i + 3) }
+        : { body: instance as Record<string, unknown>, labels: [iris.labels[i]] },
     );
     const answers = await Promise.all(
-      asks.map(async (ask) => {
-        const res = await serve.post("/models/iris-plain/predict", ask);
+      asks.map(async ({ body }) => {
+        const res = await serve.post("/models/iris-plain/predict", body);
         expect(res.status).toBe(200);
         return (await res.json()) as {
           label?: string;
@@ -82,15 +79,11 @@ describe("named predict with scikit-learn models", () => {
       }),
     );
     answers.forEach((answer, i) => {
-      const expectedLabels = i % 5 === 0 ? iris.labels.slice(i, i + 3) : [iris.labels[i]];
       const got = answer.predictions ? answer.predictions.map((p) => p.label) : [answer.label];
-      expect(got).toEqual(expectedLabels);
+      expect(got).toEqual(asks[i]?.labels);
     });
     const after = await runRows();
-    const rows = asks.reduce(
-      (n, ask) => n + (Array.isArray(ask.instances) ? ask.instances.length : 1),
-      0,
-    );
+    const rows = asks.reduce((n, ask) => n + ask.labels.length, 0);
     expect(after.rows - before.rows).toBe(rows);
     // Shared runs: far fewer onnxruntime runs than requests.
     expect(after.runs - before.runs).toBeLessThan(asks.length / 2);

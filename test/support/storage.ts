@@ -1,5 +1,6 @@
 /**
- * A store on the test run's MinIO, in a bucket of its own so suites never see each other's data.
+ * A store on the test run's MinIO, in a bucket of its own so suites never see each other's data,
+ * and what serve's prediction log wrote into it.
  */
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
@@ -20,4 +21,28 @@ export async function freshStore(): Promise<ObjectStore> {
   const store = ObjectStore.fromEnv(testStorageEnv());
   await store.ensureBucket();
   return store;
+}
+
+/** One prediction-log file: its key, its text, and its lines parsed. */
+export interface LoggedFile<R> {
+  key: string;
+  text: string;
+  records: R[];
+}
+
+/** Every prediction-log file under `prefix`, in listing order. */
+export async function predictionLogFiles<R = Record<string, unknown>>(
+  store: ObjectStore,
+  prefix = "predictions/",
+): Promise<Array<LoggedFile<R>>> {
+  const files: Array<LoggedFile<R>> = [];
+  for await (const object of store.list(prefix)) {
+    const text = new TextDecoder().decode(await store.getBytes(object.key));
+    const records = text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as R);
+    files.push({ key: object.key, text, records });
+  }
+  return files;
 }
