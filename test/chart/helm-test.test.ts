@@ -49,8 +49,7 @@ describe("helm test pods", { timeout: 60_000 }, () => {
   });
 
   it("predict on the demo model when tests.demoModel is set", async () => {
-    const input = IRIS_SETOSA;
-    const checks = await checksOf({ "tests.demoModel": { name: "iris", input } });
+    const checks = await checksOf({ "tests.demoModel": { name: "iris", input: IRIS_SETOSA } });
     const predict = checks.find((c) => c.name === `${NAMES.fullname}-test-predict`);
     expect(predict).toMatchObject({
       method: "POST",
@@ -58,7 +57,7 @@ describe("helm test pods", { timeout: 60_000 }, () => {
       status: "200",
       keys: "model,version",
     });
-    expect(JSON.parse(predict?.body ?? "")).toEqual(input);
+    expect(JSON.parse(predict?.body ?? "")).toEqual(IRIS_SETOSA);
   });
 
   it("leave train's check out when train is not deployed", async () => {

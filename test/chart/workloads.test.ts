@@ -3,7 +3,6 @@
  * containers with requests and limits, a writable /tmp on a read-only root, the release's
  * image and pull secrets; and the storage side (MinIO, bootstrap Job) and train's RBAC.
  */
-import type { IService as IKnativeService } from "@kubernetes-models/knative/serving.knative.dev/v1/Service";
 import type { IStatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import type { IJob } from "kubernetes-models/batch/v1/Job";
 import type { IRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
@@ -19,6 +18,7 @@ import {
   JOB,
   type K8sObject,
   KSVC,
+  ksvcParts,
   NAMES,
   NAMESPACE,
   objectsOf,
@@ -217,9 +217,8 @@ describe("train RBAC", { timeout: 60_000 }, () => {
     ).not.toContainEqual(expect.objectContaining({ name: NAMES.trainJob }));
     // The binding's subject is the ServiceAccount train's pods run as; the Jobs it creates run
     // as the rightless one.
-    const ksvc = findObject<IKnativeService>(objects, KSVC, NAMES.train);
-    expect(ksvc.spec?.template?.spec?.serviceAccountName).toBe(NAMES.train);
-    const env = envByName(only(ksvc.spec?.template?.spec?.containers, "train").env);
+    const { template, env } = ksvcParts(objects, NAMES.train);
+    expect(template?.spec?.serviceAccountName).toBe(NAMES.train);
     expect(env.get("SKIFF_JOB_SERVICE_ACCOUNT")?.value).toBe(NAMES.trainJob);
     expect(env.get("SKIFF_JOB_NAMESPACE")?.value).toBe(NAMESPACE);
   });
