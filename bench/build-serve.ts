@@ -15,16 +15,10 @@ import { mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type BuildOptions, build, type Plugin, stop as stopEsbuild } from "esbuild";
-import { buildImage, EXTERNAL_PACKAGES } from "../toolchain/build.ts";
+import { build, type Plugin, stop as stopEsbuild } from "esbuild";
+import { BUNDLE_OPTIONS, buildImage } from "../toolchain/build.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-
-// CommonJS packages inside an ESM bundle still call require() for Node's built-ins.
-const BANNER = [
-  'import { createRequire as __skiffCreateRequire } from "node:module";',
-  "const require = __skiffCreateRequire(import.meta.url);",
-].join("\n");
 
 /**
  * Source rewrites by repository path, for what-if builds. Empty for every real bundle.
@@ -52,18 +46,6 @@ export function ownSources(rewrites: Rewrites = {}): Plugin {
     },
   };
 }
-
-/** How every bench bundle is built: as the image's, onnxruntime-node left in node_modules. */
-export const BUNDLE_OPTIONS: BuildOptions = {
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  external: EXTERNAL_PACKAGES,
-  banner: { js: BANNER },
-  logLevel: "warning",
-  legalComments: "none",
-};
 
 export interface BuiltServe {
   /** The serve bundle the image runs, to start with plain `node`. */

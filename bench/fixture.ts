@@ -5,14 +5,12 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseEnv, storageEnv } from "../functions/lib/config.ts";
 import type { NewModelRecord } from "../functions/lib/storage/model-record.ts";
 import { ObjectStore } from "../functions/lib/storage/object-store.ts";
 import { startMinio } from "../minio/launcher.ts";
-import { setup as pythonSetup, teardown as pythonTeardown } from "../test/setup/python.ts";
+import { makeModels, testPython } from "../test/setup/python.ts";
 import { irisRecord, publishModel } from "../test/support/models.ts";
-import { ensureVenv } from "../toolchain/python-venv.ts";
 import { ensureTool } from "../toolchain/tools.ts";
 
 export interface Fixture {
@@ -26,33 +24,6 @@ export interface Fixture {
   /** MinIO's process, which does the benchmark's own work (the prediction log lands there). */
   minioPid: number;
   close(): Promise<void>;
-}
-
-/** The test suite's pinned Python environment (scikit-learn, skl2onnx), built once and cached. */
-export function testPython(log: (line: string) => void): Promise<string> {
-  const requirements = fileURLToPath(new URL("../test/python/requirements.txt", import.meta.url));
-  return ensureVenv(requirements, "test environment", log);
-}
-
-interface PythonModels {
-  bin: string;
-  models: string;
-}
-
-/**
- * The test setup builds (or reuses) the cached venv and runs make_models.py; it hands its result
- * to vitest through `project.provide`, the only member of the project it touches.
- */
-async function makePythonModels(): Promise<PythonModels> {
-  let made: PythonModels | undefined;
-  const project = {
-    provide: (key: string, value: PythonModels) => {
-      if (key === "python") made = value;
-    },
-  };
-  await pythonSetup(project as unknown as Parameters<typeof pythonSetup>[0]);
-  if (made === undefined) throw new Error("test/setup/python.ts provided no models");
-  return made;
 }
 
 export interface Storage {
@@ -111,15 +82,15 @@ export async function startStorage(log: (line: string) => void): Promise<Storage
 export async function startFixture(log: (line: string) => void): Promise<Fixture> {
   const storage = await startStorage(log);
   try {
-    const python = await makePythonModels();
-    const expected = JSON.parse(readFileSync(join(python.models, "expected.json"), "utf8")) as {
+    const models = await makeModels(await testPython(log));
+    const expected = JSON.parse(readFileSync(join(models, "expected.json"), "utf8")) as {
       iris: { features: string[]; classes: string[]; rows: number[][] };
     };
     // iris.onnx has plain tensor outputs, so cold starts measure loading a model, not also the
     // one-off rewrite that the ZipMap variant needs.
-    const onnx = new Uint8Array(readFileSync(join(python.models, "iris.onnx")));
+    const onnx = new Uint8Array(readFileSync(join(models, "iris.onnx")));
+    rmSync(models, { recursive: true, force: true });
     await storage.publish("iris", "1", onnx, irisRecord(expected.iris.classes));
-    await pythonTeardown();
     return {
       storage: storage.storage,
       irisRows: expected.iris.rows,

@@ -8,6 +8,8 @@ import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../minio/launcher.ts";
+import { fillCompileCache } from "../toolchain/compile-cache.ts";
+import { ensureImageNode, imageNodeVersion } from "../toolchain/image-node.ts";
 import type { Fixture } from "./fixture.ts";
 import type { LoadResult, LoadSpec } from "./load.ts";
 import {
@@ -17,6 +19,7 @@ import {
   runPinned,
   spawnPinned,
   stopAllChildren,
+  untilOk,
 } from "./processes.ts";
 
 export const root = fileURLToPath(new URL("..", import.meta.url));
@@ -59,17 +62,32 @@ export function cleanUpOnSignal(close: () => Promise<void>): void {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
+/** The Node release the image runs, and a compile cache for serve filled as its build fills it. */
+export interface ImageRuntime {
+  node: string;
+  version: string;
+  /** NODE_COMPILE_CACHE for the serve bundle. */
+  compileCache: string;
+}
+
+export async function imageRuntime(serveBundle: string, cacheDir: string): Promise<ImageRuntime> {
+  const version = imageNodeVersion();
+  const node = await ensureImageNode(log);
+  log(`filling a compile cache for serve on the image's Node ${version}…`);
+  await fillCompileCache(node, version, [serveBundle], cacheDir);
+  return { node, version, compileCache: cacheDir };
+}
+
 export function startBare(
   entry: string[],
   port: number,
-  env: Record<string, string> = {},
-  command?: string,
+  options: { env?: Record<string, string>; command?: string } = {},
 ): Pinned {
   return spawnPinned({
     core: SERVER_CORE,
-    command,
+    command: options.command,
     args: entry,
-    env: { ...baseEnv(), ...env, PORT: String(port) },
+    env: { ...baseEnv(), ...options.env, PORT: String(port) },
     cwd: root,
   });
 }
@@ -80,32 +98,51 @@ export interface ServeProcess {
   adminPort: number;
 }
 
+export interface ServeOptions {
+  /** Where its stdout goes: "ignore" (the default), a file descriptor, or kept ("pipe"). */
+  stdout?: number | "ignore" | "pipe";
+  /** Settings beside the fixture's storage, PRELOAD_MODELS=iris and the ports. */
+  env?: Record<string, string>;
+  /** The node binary (default: this one); `entry` starts with any flags it needs. */
+  command?: string;
+}
+
+/** serve from `entry` (node's arguments), pinned to the server core, on free ports. */
 export async function startServe(
   fixture: Pick<Fixture, "storage">,
   entry: string[],
-  stdout: number | "ignore" | "pipe",
-  extraEnv: Record<string, string> = {},
-  nodeOptions: string[] = [],
-  command?: string,
+  options: ServeOptions = {},
 ): Promise<ServeProcess> {
   const port = await freePort();
   const adminPort = await freePort();
   const pinned = spawnPinned({
     core: SERVER_CORE,
-    command,
-    args: [...nodeOptions, ...entry],
+    command: options.command,
+    args: entry,
     env: {
       ...baseEnv(),
       ...fixture.storage,
       PRELOAD_MODELS: "iris",
       PORT: String(port),
       SKIFF_ADMIN_PORT: String(adminPort),
-      ...extraEnv,
+      ...options.env,
     },
-    stdout,
+    stdout: options.stdout ?? "ignore",
     cwd: root,
   });
   return { pinned, port, adminPort };
+}
+
+/** startServe, once its /readyz says its preloaded models are in memory. */
+export async function startReadyServe(
+  fixture: Pick<Fixture, "storage">,
+  entry: string[],
+  options: ServeOptions = {},
+): Promise<ServeProcess & { base: string }> {
+  const serve = await startServe(fixture, entry, options);
+  const base = `http://127.0.0.1:${serve.port}`;
+  await untilOk(serve.pinned, "GET", `${base}/readyz`, undefined, performance.now());
+  return { ...serve, base };
 }
 
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
@@ -327,7 +364,6 @@ export const fmt = (n: number, digits = 0) =>
     ? n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
     : "–";
 
-/** When and where a report was made: the date to the second, the CPU model and Node's version. */
 /** The header every report starts with: when, on what CPU, under which Node. */
 export interface Machine {
   date: string;

@@ -15,15 +15,15 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NewModelRecord } from "../functions/lib/storage/model-record.ts";
-import { fillCompileCache } from "../toolchain/compile-cache.ts";
-import { ensureImageNode, imageNodeVersion } from "../toolchain/image-node.ts";
+import { testPython } from "../test/setup/python.ts";
 import { ensureVenv, run } from "../toolchain/python-venv.ts";
 import { buildServe } from "./build-serve.ts";
-import { startStorage, testPython } from "./fixture.ts";
+import { startStorage } from "./fixture.ts";
 import {
   awaitQuiet,
   BATCH,
   cleanUpOnSignal,
+  imageRuntime,
   loadSpec,
   log,
   type Measured,
@@ -306,7 +306,6 @@ async function main(): Promise<void> {
 
   log("bundling serve with esbuild…");
   const built = await buildServe();
-  const imageNode = await ensureImageNode(log);
   log("preparing the Python environments (cached after the first run)…");
   const venvs = await buildVenvs(problems);
   const workDir = mkdtempSync(join(tmpdir(), "skiff-bench-peers-"));
@@ -324,14 +323,12 @@ async function main(): Promise<void> {
       const onnx = new Uint8Array(readFileSync(join(modelsDir, model, "model.onnx")));
       await storage.publish(model, "1", onnx, recordOf(expected[model] as Expected[string]));
     }
-    log(`filling a compile cache for the image's Node ${imageNodeVersion()}…`);
-    const compileCache = join(workDir, "compile-cache");
-    await fillCompileCache(imageNode, imageNodeVersion(), join(root, "dist"), compileCache);
+    const image = await imageRuntime(built.serve, join(workDir, "compile-cache"));
     const context: Context = {
       storage: storage.storage,
       serveBundle: built.serve,
-      imageNode,
-      compileCache,
+      imageNode: image.node,
+      compileCache: image.compileCache,
       modelsDir,
       models: MODELS,
       venvs,
@@ -385,7 +382,7 @@ async function main(): Promise<void> {
     const { markdown, svg, missed } = report(SERVERS, MODELS, results, {
       ...machine(),
       nproc,
-      imageNode: imageNodeVersion(),
+      imageNode: image.version,
       python: python.output.trim(),
       tookSeconds: (performance.now() - started) / 1000,
       rounds: ROUNDS,

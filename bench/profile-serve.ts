@@ -21,8 +21,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build as esbuild } from "esbuild";
 import { freePort } from "../minio/launcher.ts";
+import { BUNDLE_OPTIONS } from "../toolchain/build.ts";
 import {
-  BUNDLE_OPTIONS,
   type BuiltServe,
   buildServe,
   buildWhatIf,
@@ -30,7 +30,7 @@ import {
   ownSources,
   type Rewrites,
 } from "./build-serve.ts";
-import { readMainProfile } from "./cpu-profile.ts";
+import { readMainProfile, summarizeProfile } from "./cpu-profile.ts";
 import { type Fixture, startFixture } from "./fixture.ts";
 import {
   awaitQuiet,
@@ -47,6 +47,7 @@ import {
   SERVER_CORE,
   type ServeProcess,
   startBare,
+  startReadyServe,
   startServe,
 } from "./harness.ts";
 import type { MicroResult } from "./micro-serve.ts";
@@ -87,9 +88,8 @@ async function readyServe(
   nodeOptions: string[] = [],
   entry = TSX,
 ): Promise<{ serve: ServeProcess; base: string; predict: { path: string; body: string } }> {
-  const serve = await startServe(fixture, entry, "ignore", env, nodeOptions);
-  const base = `http://127.0.0.1:${serve.port}`;
-  await untilOk(serve.pinned, "GET", `${base}/readyz`, undefined, performance.now());
+  const serve = await startReadyServe(fixture, [...nodeOptions, ...entry], { env });
+  const { base } = serve;
   const [predict] = cases(fixture, "float_input");
   if (!predict) throw new Error("no cases");
   return { serve, base, predict };
@@ -130,14 +130,14 @@ async function threads(fixture: Fixture): Promise<void> {
   }
 }
 
-/** node_modules/<package>, node:internal, skiff's own file, or V8's pseudo-frames. */
-function packageOf(url: string, name: string): string {
-  if (url === "") return name.startsWith("(") ? name : "(native)";
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
-  if (pkg) return pkg;
-  if (url.startsWith("node:")) return "node: internals";
-  if (url.includes("/functions/")) return "skiff functions/";
-  return url;
+/** summarizeProfile's files, with skiff's own sources added up as one entry. */
+function byPackage(files: ReadonlyArray<[string, number]>): Array<[string, number]> {
+  const packages = new Map<string, number>();
+  for (const [file, ms] of files) {
+    const key = file.includes("functions/") ? "skiff functions/" : file;
+    packages.set(key, (packages.get(key) ?? 0) + ms);
+  }
+  return [...packages].sort((a, b) => b[1] - a[1]);
 }
 
 async function profile(
@@ -166,44 +166,23 @@ async function profile(
     } finally {
       await serve.pinned.stop();
     }
-    const prof = readMainProfile(dir);
-    const byId = new Map(prof.nodes.map((n) => [n.id, n]));
-    const self = new Map<string, number>();
-    const packages = new Map<string, number>();
-    let total = 0;
-    let t = prof.startTime;
-    let inWindow = 0;
-    for (let i = 0; i < prof.samples.length; i++) {
-      t += prof.timeDeltas[i] ?? 0;
-      const dt = prof.timeDeltas[i + 1] ?? 0;
-      if (t < window[0] || t > window[1]) continue;
-      inWindow++;
-      const node = byId.get(prof.samples[i] as number);
-      if (!node) continue;
-      const { functionName, url, lineNumber } = node.callFrame;
-      const short = url.replace(/^file:\/\//, "").replace(root, "");
-      const key = `${functionName || "(anonymous)"} ${short ? `${short}:${lineNumber + 1}` : ""}`;
-      self.set(key, (self.get(key) ?? 0) + dt);
-      const pkg = packageOf(url, functionName);
-      packages.set(pkg, (packages.get(pkg) ?? 0) + dt);
-      total += dt;
-    }
-    if (inWindow === 0) throw new Error("no profile samples fell in the load window");
-    const idle = packages.get("(idle)") ?? 0;
+    const summary = summarizeProfile(dir, root, window);
+    if (summary.totalMs === 0) throw new Error("no profile samples fell in the load window");
+    const { totalMs: total, idleMs: idle } = summary;
     const busy = total - idle;
     say(`\n## CPU profile of serve's main thread under load: ${label} (${fmt(rps)} req/s)\n`);
     say(
-      `${fmt(total / 1000)} ms sampled every 250 µs in the measured window; idle ${fmt((idle / total) * 100, 1)}%. Shares below are of the non-idle time.\n`,
+      `${fmt(total)} ms sampled every 250 µs in the measured window; idle ${fmt((idle / total) * 100, 1)}%. Shares below are of the non-idle time.\n`,
     );
     say("| package | self ms | share |\n| --- | --- | --- |");
-    for (const [pkg, us] of [...packages].sort((a, b) => b[1] - a[1]).slice(0, 16)) {
+    for (const [pkg, ms] of byPackage(summary.files).slice(0, 16)) {
       if (pkg === "(idle)") continue;
-      say(`| ${pkg} | ${fmt(us / 1000)} | ${fmt((us / busy) * 100, 1)}% |`);
+      say(`| ${pkg} | ${fmt(ms)} | ${fmt((ms / busy) * 100, 1)}% |`);
     }
     say("\n| function | self ms | share |\n| --- | --- | --- |");
-    for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+    for (const [key, ms] of summary.functions.slice(0, 30)) {
       if (key.startsWith("(idle)")) continue;
-      say(`| \`${key.trim()}\` | ${fmt(us / 1000)} | ${fmt((us / busy) * 100, 1)}% |`);
+      say(`| \`${key}\` | ${fmt(ms)} | ${fmt((ms / busy) * 100, 1)}% |`);
     }
   } finally {
     // BENCH_KEEP_PROFILE=1 leaves the .cpuprofile for a closer look (e.g. in Chrome DevTools).
@@ -324,7 +303,7 @@ async function startup(fixture: Fixture, built: BuiltServe): Promise<void> {
     for (let i = 0; i < RUNS; i++) {
       await awaitQuiet([fixture.minioPid]);
       const started = performance.now();
-      const serve = await startServe(fixture, entry, "pipe");
+      const serve = await startServe(fixture, entry, { stdout: "pipe" });
       const seen = new Map<string, number>();
       serve.pinned.child.stdout?.on("data", (chunk: Buffer) => {
         const now = performance.now() - started;
@@ -423,18 +402,16 @@ async function whatIf(fixture: Fixture): Promise<void> {
       let pid: number;
       if (w.bare) {
         const port = await freePort();
-        const bare = startBare([entry], port, w.env);
+        const bare = startBare([entry], port, { env: w.env });
         stop = bare.stop;
         pid = bare.child.pid as number;
         url = `http://127.0.0.1:${port}/`;
         await untilOk(bare, "POST", url, "{}", performance.now());
       } else {
-        const serve = await startServe(fixture, [entry], "ignore", w.env ?? {});
+        const serve = await startReadyServe(fixture, [entry], { env: w.env });
         stop = serve.pinned.stop;
         pid = serve.pinned.child.pid as number;
-        const base = `http://127.0.0.1:${serve.port}`;
-        await untilOk(serve.pinned, "GET", `${base}/readyz`, undefined, performance.now());
-        url = `${base}${predict.path}`;
+        url = `${serve.base}${predict.path}`;
       }
       try {
         const result = await measure(loadSpec(url, predict.body, timing), [pid, fixture.minioPid]);
@@ -465,10 +442,11 @@ async function startupProfile(fixture: Fixture, built: BuiltServe): Promise<void
     const [predict] = cases(fixture, "float_input");
     await awaitQuiet([fixture.minioPid]);
     const started = performance.now();
-    const serve = await startServe(fixture, [built.serve], "ignore", {}, [
+    const serve = await startServe(fixture, [
       "--cpu-prof",
       `--cpu-prof-dir=${dir}`,
       "--cpu-prof-interval=100",
+      built.serve,
     ]);
     let first: number;
     try {
@@ -602,7 +580,7 @@ async function coldWhatIf(fixture: Fixture): Promise<void> {
       await awaitQuiet([fixture.minioPid]);
       const started = performance.now();
       const flags = variants[i]?.[2] ?? [];
-      const serve = await startServe(fixture, [entry], "ignore", {}, flags);
+      const serve = await startServe(fixture, [...flags, entry]);
       try {
         const url = `http://127.0.0.1:${serve.port}/models/iris/predict`;
         const ms = await untilOk(serve.pinned, "POST", url, predict?.body, started);

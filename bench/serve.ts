@@ -12,8 +12,6 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../minio/launcher.ts";
-import { fillCompileCache } from "../toolchain/compile-cache.ts";
-import { ensureImageNode, imageNodeVersion } from "../toolchain/image-node.ts";
 import { type BuiltServe, buildServe } from "./build-serve.ts";
 import { type Fixture, startFixture } from "./fixture.ts";
 import {
@@ -23,6 +21,7 @@ import {
   cases,
   cleanUpOnSignal,
   fmt,
+  imageRuntime,
   LOAD_CORE,
   loadSpec,
   log,
@@ -33,9 +32,9 @@ import {
   pinSelfToLoadCore,
   processTicks,
   QUIET_SHARE,
-  root,
   SERVER_CORE,
   startBare,
+  startReadyServe,
   startServe,
   table,
   verdict,
@@ -86,7 +85,7 @@ async function measureThroughput(
   node: string,
 ): Promise<Throughput> {
   const barePort = await freePort();
-  const bare = startBare([built.bareHono], barePort, {}, node);
+  const bare = startBare([built.bareHono], barePort, { command: node });
   let bareResult: Measured;
   try {
     const url = `http://127.0.0.1:${barePort}/`;
@@ -103,11 +102,10 @@ async function measureThroughput(
 
   const logFile = join(workDir, "serve-stdout.ndjson");
   const fd = openSync(logFile, "w");
-  const serve = await startServe(fixture, [built.serve], fd, {}, [], node);
+  const serve = await startReadyServe(fixture, [built.serve], { stdout: fd, command: node });
   closeSync(fd);
   try {
-    const base = `http://127.0.0.1:${serve.port}`;
-    await untilOk(serve.pinned, "GET", `${base}/readyz`, undefined, performance.now());
+    const { base } = serve;
     const metadata = await send("GET", `${base}/v2/models/iris`);
     const inputName = (JSON.parse(metadata.body) as { inputs: Array<{ name: string }> }).inputs[0]
       ?.name;
@@ -134,15 +132,10 @@ async function measureThroughput(
     }
 
     const predict = all[0] as Case;
-    const max = rows[0]?.result.requestsPerSecond ?? 0;
-    const rate = Math.max(1, Math.round(max / 2));
+    const rate = halfOf(rows[0]?.result);
     log(`named predict at ${rate} req/s (half its maximum), autocannon overallRate…`);
     const autocannon = await measure(spec(`${base}${predict.path}`, predict.body, { rate }), own);
-    log(`named predict at ${rate} req/s, evenly paced…`);
-    const paced = await measure(
-      spec(`${base}${predict.path}`, predict.body, { rate, generator: "paced" }),
-      own,
-    );
+    const paced = await measurePaced(base, predict, rate, own);
 
     const metrics = await send("GET", `http://127.0.0.1:${serve.adminPort}/metrics`);
     const written = /skiff_prediction_log_records_total\{outcome="written"\} (\d+)/.exec(
@@ -168,6 +161,16 @@ async function measureThroughput(
   }
 }
 
+/** Half a run's throughput: the rate the p99 target is set at. */
+const halfOf = (max: Measured | undefined) =>
+  Math.max(1, Math.round((max?.requestsPerSecond ?? 0) / 2));
+
+/** `c` sent at `rate` req/s at evenly spaced instants (an open loop). */
+function measurePaced(base: string, c: Case, rate: number, own: number[]): Promise<Measured> {
+  log(`${c.label} at ${rate} req/s, evenly paced…`);
+  return measure(spec(`${base}${c.path}`, c.body, { rate, generator: "paced" }), own);
+}
+
 /**
  * Named predict's maximum and its p99 at half that, evenly paced, from serve started with
  * `--single-threaded`: V8 then runs no GC or compiler threads to take turns with requests on
@@ -179,20 +182,16 @@ async function measureSingleThreaded(
   node: string,
   predict: Case,
 ): Promise<Throughput["singleThreaded"]> {
-  const serve = await startServe(fixture, [built.serve], "ignore", {}, ["--single-threaded"], node);
+  const serve = await startReadyServe(fixture, ["--single-threaded", built.serve], {
+    command: node,
+  });
   try {
-    const base = `http://127.0.0.1:${serve.port}`;
-    await untilOk(serve.pinned, "GET", `${base}/readyz`, undefined, performance.now());
+    const { base } = serve;
     const own = [pidOf(serve.pinned), fixture.minioPid];
     log("named predict under load, node --single-threaded…");
     const max = await measure(spec(`${base}${predict.path}`, predict.body), own);
-    const rate = Math.max(1, Math.round(max.requestsPerSecond / 2));
-    log(`named predict at ${rate} req/s, evenly paced, node --single-threaded…`);
-    const paced = await measure(
-      spec(`${base}${predict.path}`, predict.body, { rate, generator: "paced" }),
-      own,
-    );
-    return { max, rate, paced };
+    const rate = halfOf(max);
+    return { max, rate, paced: await measurePaced(base, predict, rate, own) };
   } finally {
     await serve.pinned.stop();
   }
@@ -208,12 +207,10 @@ async function measureLeanRoute(
   const onnx = join(workDir, "iris.onnx");
   writeFileSync(onnx, fixture.irisOnnx);
   const port = await freePort();
-  const lean = startBare(
-    [built.leanOrt],
-    port,
-    { LEAN_ONNX: onnx, LEAN_FEATURES: JSON.stringify(fixture.irisFeatures) },
-    node,
-  );
+  const lean = startBare([built.leanOrt], port, {
+    env: { LEAN_ONNX: onnx, LEAN_FEATURES: JSON.stringify(fixture.irisFeatures) },
+    command: node,
+  });
   try {
     const url = `http://127.0.0.1:${port}/`;
     const [one] = cases(fixture, "float_input");
@@ -323,13 +320,13 @@ async function coldStartOnce(
   let url: string;
   let payload: string;
   if (variant.serve) {
-    const serve = await startServe(fixture, variant.args(built), "ignore", env, [], command);
+    const serve = await startServe(fixture, variant.args(built), { env, command });
     pinned = serve.pinned;
     url = `http://127.0.0.1:${serve.port}/models/iris/predict`;
     payload = body;
   } else {
     const port = await freePort();
-    pinned = startBare(variant.args(built), port, env, command);
+    pinned = startBare(variant.args(built), port, { env, command });
     url = `http://127.0.0.1:${port}/`;
     payload = "{}";
   }
@@ -394,7 +391,6 @@ function report(
     took: number;
     build: number;
     imageNode: string;
-    compileCache: string;
   },
 ): string {
   const bareRps = throughput.bare.requestsPerSecond;
@@ -544,8 +540,8 @@ Hono bundle this took ${fmt(meta.build)} ms); onnxruntime-node stays external.
 The image runs Node ${meta.imageNode} (its Dockerfile's FROM), and this machine's Node is
 ${meta.node}. The rows marked "the image's Node" start that release, the official Linux build
 installed by \`toolchain/image-node.ts\`. The image sets \`NODE_COMPILE_CACHE\` and fills that
-cache when it is built (\`toolchain/compile-cache.ts\`). The last row reads a cache filled
-the same way, by the same function, before the spawns (${meta.compileCache}). Node 20 has no
+cache when it is built (\`toolchain/compile-cache.ts\`). The last row reads a cache of the
+serve bundle filled the same way, by the same function, before the spawns. Node 20 has no
 compile cache.
 
 ${coldTable}
@@ -560,7 +556,6 @@ async function main(): Promise<void> {
 
   log("bundling serve with esbuild…");
   const built = await buildServe();
-  const imageNode = await ensureImageNode(log);
   log("starting MinIO and publishing the iris model…");
   const fixture = await startFixture(log);
   const workDir = mkdtempSync(join(tmpdir(), "skiff-bench-"));
@@ -569,24 +564,20 @@ async function main(): Promise<void> {
     await fixture.close();
   });
   try {
-    const throughput = await measureThroughput(fixture, workDir, built, imageNode);
-    log(`filling a compile cache for the image's Node ${imageNodeVersion()}…`);
-    const compileCache = join(workDir, "compile-cache");
-    const cached = await fillCompileCache(
-      imageNode,
-      imageNodeVersion(),
-      join(root, "dist"),
-      compileCache,
-    );
-    const cold = await measureColdStarts(fixture, { built, imageNode, compileCache });
+    const image = await imageRuntime(built.serve, join(workDir, "compile-cache"));
+    const throughput = await measureThroughput(fixture, workDir, built, image.node);
+    const cold = await measureColdStarts(fixture, {
+      built,
+      imageNode: image.node,
+      compileCache: image.compileCache,
+    });
     const took = (performance.now() - started) / 1000;
     const text = report(throughput, cold, {
       ...machine(),
       nproc,
       took,
       build: built.millis,
-      imageNode: imageNodeVersion(),
-      compileCache: `${cached.length} bundles, as the image build does`,
+      imageNode: image.version,
     });
     process.stdout.write(`\n${text}`);
     if (!quick) log(`wrote ${writeResult("serve.md", text)}`);

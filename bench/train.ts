@@ -41,8 +41,9 @@ import { layout } from "../functions/lib/storage/layout.ts";
 import { modelRecordSchema } from "../functions/lib/storage/model-record.ts";
 import { ObjectStore } from "../functions/lib/storage/object-store.ts";
 import { freePort } from "../minio/launcher.ts";
+import { testPython } from "../test/setup/python.ts";
 import { type ProfileSummary, summarizeProfile } from "./cpu-profile.ts";
-import { type Storage, startStorage, testPython } from "./fixture.ts";
+import { type Storage, startStorage } from "./fixture.ts";
 import {
   awaitQuiet,
   fmt,

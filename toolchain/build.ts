@@ -15,7 +15,7 @@
 import { readFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type Plugin } from "esbuild";
+import { type BuildOptions, build, type Plugin } from "esbuild";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -34,11 +34,26 @@ export type ImageEntry = keyof typeof IMAGE_ENTRIES;
 /** Packages that must be loaded from node_modules as they are. */
 export const EXTERNAL_PACKAGES = ["onnxruntime-node", "swagger-ui-dist"];
 
-// Bundled CommonJS packages still call require() for Node's built-ins.
-const banner = [
-  'import { createRequire as __skiffCreateRequire } from "node:module";',
-  "const require = __skiffCreateRequire(import.meta.url);",
-].join("\n");
+/**
+ * How every bundle is built, the image's and the benchmarks' alike: one ES module for Node 20+,
+ * EXTERNAL_PACKAGES left to node_modules. Bundled CommonJS packages still call require() for
+ * Node's built-ins, so the banner gives the module one.
+ */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external: EXTERNAL_PACKAGES,
+  banner: {
+    js: [
+      'import { createRequire as __skiffCreateRequire } from "node:module";',
+      "const require = __skiffCreateRequire(import.meta.url);",
+    ].join("\n"),
+  },
+  legalComments: "none",
+  logLevel: "warning",
+} satisfies BuildOptions;
 
 /**
  * Modules that locate other bundles through `import.meta.url` and so must keep the bundle's own
@@ -83,16 +98,9 @@ export async function buildImage(outDir = join(root, "dist")): Promise<BuildResu
     entryPoints: names.map((name) => ({ in: join(root, IMAGE_ENTRIES[name]), out: name })),
     outdir: outDir,
     outExtension: { ".js": ".mjs" },
-    bundle: true,
+    ...BUNDLE_OPTIONS,
     splitting: false,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    external: EXTERNAL_PACKAGES,
-    banner: { js: banner },
     plugins: [sourceRelativeUrls],
-    legalComments: "none",
-    logLevel: "warning",
   });
   return { outDir, files, millis: performance.now() - started };
 }

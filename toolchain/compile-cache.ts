@@ -68,26 +68,30 @@ function hasCompileCache(version: string): boolean {
   return major > 22 || (major === 22 && minor >= 1);
 }
 
+/** The `.mjs` bundles directly in `distDir`, in name order. */
+export function bundlesIn(distDir: string): string[] {
+  const bundles = readdirSync(distDir)
+    .filter((name) => name.endsWith(".mjs"))
+    .sort()
+    .map((name) => join(resolve(distDir), name));
+  if (bundles.length === 0) throw new Error(`${distDir} holds no .mjs bundles`);
+  return bundles;
+}
+
 /**
- * Fills `cacheDir` for every `.mjs` bundle directly in `distDir`, started as `node [flags]
- * bundle` (the release and flags that will read the cache), and checks Node accepts each
- * bundle's entry.
+ * Fills `cacheDir` for `bundles`, each started as `node [flags] bundle` (the release and flags
+ * that will read the cache), and checks Node accepts each bundle's entry.
  */
 export async function fillCompileCache(
   node: string,
   nodeVersion: string,
-  distDir: string,
+  bundles: readonly string[],
   cacheDir: string,
   flags: readonly string[] = [],
 ): Promise<CachedBundle[]> {
   if (!hasCompileCache(nodeVersion)) {
     throw new Error(`Node ${nodeVersion} has no compile cache (Node 22.1 added it)`);
   }
-  const bundles = readdirSync(distDir)
-    .filter((name) => name.endsWith(".mjs"))
-    .sort()
-    .map((name) => join(resolve(distDir), name));
-  if (bundles.length === 0) throw new Error(`${distDir} holds no .mjs bundles`);
   const env = { PATH: process.env.PATH ?? "", NODE_COMPILE_CACHE: cacheDir };
   const cached: CachedBundle[] = [];
   for (const bundle of bundles) {
@@ -119,7 +123,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const cached = await fillCompileCache(
       process.execPath,
       process.version,
-      distDir,
+      bundlesIn(distDir),
       cacheDir,
       flags,
     );

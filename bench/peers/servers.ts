@@ -118,14 +118,14 @@ export const SERVERS: Server[] = [
     readyPath: "/readyz",
     async start(context, logFile) {
       const serve = await withLog(logFile, (fd) =>
-        startServe(
-          { storage: context.storage },
-          [context.serveBundle],
-          fd,
-          { PRELOAD_MODELS: context.models.join(","), NODE_COMPILE_CACHE: context.compileCache },
-          [],
-          context.imageNode,
-        ),
+        startServe({ storage: context.storage }, [context.serveBundle], {
+          stdout: fd,
+          env: {
+            PRELOAD_MODELS: context.models.join(","),
+            NODE_COMPILE_CACHE: context.compileCache,
+          },
+          command: context.imageNode,
+        }),
       );
       return { pinned: serve.pinned, base: `http://127.0.0.1:${serve.port}`, logFile };
     },

@@ -31,15 +31,27 @@ const makeModelsScript = fileURLToPath(new URL("../python/make_models.py", impor
 
 const log = (line: string) => process.stderr.write(`python: ${line}\n`);
 
+/** The pinned environment's interpreter, building the environment first if this machine has none. */
+export function testPython(progress: (line: string) => void = log): Promise<string> {
+  return ensureVenv(requirementsFile, "test environment", progress);
+}
+
+/** Runs make_models.py with `bin` into a fresh folder, and answers the folder. */
+export async function makeModels(bin: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "skiff-test-models-"));
+  const made = await run(bin, [makeModelsScript, dir]);
+  if (made.code !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`make_models.py failed (exit ${made.code}):\n${made.output}`);
+  }
+  return dir;
+}
+
 let modelsDir: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  const bin = await ensureVenv(requirementsFile, "test environment", log);
-  modelsDir = mkdtempSync(join(tmpdir(), "skiff-test-models-"));
-  const made = await run(bin, [makeModelsScript, modelsDir]);
-  if (made.code !== 0) {
-    throw new Error(`make_models.py failed (exit ${made.code}):\n${made.output}`);
-  }
+  const bin = await testPython();
+  modelsDir = await makeModels(bin);
   project.provide("python", { bin, models: modelsDir });
 }
 
