@@ -354,7 +354,12 @@ plain bytes when not whole.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- $maxTimeout := int .Values.knative.maxRevisionTimeoutSeconds -}}
 {{- range $fn := list "info" "serve" "train" -}}
+{{- $timeout := int (get $root.Values $fn).timeoutSeconds -}}
+{{- if gt $timeout $maxTimeout -}}
+{{- $errors = append $errors (printf "%s.timeoutSeconds: %d is above knative.maxRevisionTimeoutSeconds (%d); Knative refuses a revision timeout above its max-revision-timeout-seconds (config-defaults in knative-serving): lower %s.timeoutSeconds, or raise max-revision-timeout-seconds and set knative.maxRevisionTimeoutSeconds to the same value" $fn $timeout $maxTimeout $fn) -}}
+{{- end -}}
 {{- with (get $root.Values $fn).autoscaling -}}
 {{- if and (gt (int .maxScale) 0) (lt (int .maxScale) (int .minScale)) -}}
 {{- $errors = append $errors (printf "%s.autoscaling.maxScale: %d is below minScale %d (use 0 for unlimited)" $fn (int .maxScale) (int .minScale)) -}}

@@ -52,8 +52,8 @@ describe("Ingress (mode nginx)", { timeout: 60_000 }, () => {
       "nginx.ingress.kubernetes.io/proxy-body-size": "3g",
       // Uploads stream to train instead of being spooled by nginx first.
       "nginx.ingress.kubernetes.io/proxy-request-buffering": "off",
-      "nginx.ingress.kubernetes.io/proxy-read-timeout": "900",
-      "nginx.ingress.kubernetes.io/proxy-send-timeout": "900",
+      "nginx.ingress.kubernetes.io/proxy-read-timeout": "600",
+      "nginx.ingress.kubernetes.io/proxy-send-timeout": "600",
     });
     expect(train.spec?.rules).toEqual([
       {

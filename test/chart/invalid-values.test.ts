@@ -105,6 +105,16 @@ const SCHEMA_INVALID: [what: string, values: ValueSet, message: RegExp][] = [
 /** Value sets only the chart's own checks (`fail`) reject; lint does not run `fail`. */
 const CHART_INVALID: [what: string, values: ValueSet, message: RegExp][] = [
   [
+    "train's old default timeout on stock Knative (max-revision-timeout-seconds 600)",
+    { "train.timeoutSeconds": 900 },
+    /VALUES VALIDATION:[\s\S]*- train\.timeoutSeconds: 900 is above knative\.maxRevisionTimeoutSeconds \(600\); Knative refuses a revision timeout above its max-revision-timeout-seconds \(config-defaults in knative-serving\): lower train\.timeoutSeconds, or raise max-revision-timeout-seconds and set knative\.maxRevisionTimeoutSeconds to the same value/,
+  ],
+  [
+    "a timeout above a cluster's lowered max-revision-timeout-seconds",
+    { "knative.maxRevisionTimeoutSeconds": 100, "info.timeoutSeconds": 101 },
+    /- info\.timeoutSeconds: 101 is above knative\.maxRevisionTimeoutSeconds \(100\)[\s\S]*- serve\.timeoutSeconds: 120 is above knative\.maxRevisionTimeoutSeconds \(100\)[\s\S]*- train\.timeoutSeconds: 600 is above/,
+  ],
+  [
     "a host listed twice",
     {
       "ingress.hosts": [

@@ -4,10 +4,12 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
+import type { IService as IKnativeService } from "@kubernetes-models/knative/serving.knative.dev/v1/Service";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { PREDICTIONS_PREFIX } from "../../functions/bootstrap/bootstrap.ts";
 import { expiryRuleId } from "../../functions/lib/storage/object-store.ts";
+import { KSVC, objectsOf, renderChart } from "./render.ts";
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
 const configMapData = (path: string) =>
@@ -53,6 +55,26 @@ describe("knative/", () => {
     for (const fn of ["info", "serve", "train"]) {
       expect(schema.properties[fn]?.properties.timeoutSeconds.maximum, fn).toBeLessThanOrEqual(max);
     }
+  });
+
+  it("raises max-revision-timeout-seconds to the knative.maxRevisionTimeoutSeconds values.yaml names for it, which takes the largest timeouts", async () => {
+    const max = Number(
+      configMapData("knative/config/config-defaults.yaml")["max-revision-timeout-seconds"],
+    );
+    expect(read("chart/values.yaml")).toMatch(
+      new RegExp(
+        `@param knative\\.maxRevisionTimeoutSeconds .*knative/ in this repo raises it to ${max}\\b`,
+      ),
+    );
+    const timeouts = {
+      "info.timeoutSeconds": max,
+      "serve.timeoutSeconds": max,
+      "train.timeoutSeconds": max,
+    };
+    await expect(renderChart(timeouts)).rejects.toThrow(/VALUES VALIDATION/);
+    const objects = await renderChart({ ...timeouts, "knative.maxRevisionTimeoutSeconds": max });
+    const ksvcs = objectsOf<IKnativeService>(objects, KSVC);
+    expect(ksvcs.map((k) => k.spec?.template?.spec?.timeoutSeconds)).toEqual([max, max, max]);
   });
 });
 

@@ -67,6 +67,7 @@ export const VALUE_SETS: Record<string, ValueSet> = {
   "two not-found replicas": { "notFound.replicas": 2 },
   "train with its own settings": {
     "train.maxUploadBytes": 2 * 1024 * 1024 * 1024,
+    "knative.maxRevisionTimeoutSeconds": 3600,
     "train.timeoutSeconds": 3600,
     "train.autoscaling.minScale": 1,
     "train.settings": {
