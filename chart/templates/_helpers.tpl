@@ -307,6 +307,18 @@ plain bytes when not whole.
 {{- end -}}
 {{- end -}}
 
+{{/*
+Seconds in a duration of the schema's form (whole h, m and s in that order, or "0"), e.g.
+"1h30s" -> 3630. A pattern cannot bound the sum, so validateValues compares this instead.
+*/}}
+{{- define "skiff.durationSeconds" -}}
+{{- $d := toString . -}}
+{{- $h := regexFind "[0-9]+h" $d | trimSuffix "h" | default "0" -}}
+{{- $m := regexFind "[0-9]+m" $d | trimSuffix "m" | default "0" -}}
+{{- $s := regexFind "[0-9]+s" $d | trimSuffix "s" | default "0" -}}
+{{- add (mul (atoi $h) 3600) (mul (atoi $m) 60) (atoi $s) -}}
+{{- end -}}
+
 {{/* Checks the schema cannot express; fails once, listing every problem. */}}
 {{- define "skiff.validateValues" -}}
 {{- $root := . -}}
@@ -366,6 +378,13 @@ plain bytes when not whole.
 {{- end -}}
 {{- if and (gt (int .maxScale) 0) (gt (int .initialScale) (int .maxScale)) -}}
 {{- $errors = append $errors (printf "%s.autoscaling.initialScale: %d is above maxScale %d" $fn (int .initialScale) (int .maxScale)) -}}
+{{- end -}}
+{{- if and (eq (int .initialScale) 0) (not $root.Values.knative.allowZeroInitialScale) -}}
+{{- $errors = append $errors (printf "%s.autoscaling.initialScale: 0 needs Knative's allow-zero-initial-scale (config-autoscaler in knative-serving), which is \"false\" unless changed: set it to \"true\" there and knative.allowZeroInitialScale=true, or use an initialScale of 1 or more" $fn) -}}
+{{- end -}}
+{{- $delay := include "skiff.durationSeconds" .scaleDownDelay | int -}}
+{{- if gt $delay 3600 -}}
+{{- $errors = append $errors (printf "%s.autoscaling.scaleDownDelay: %q is %ds; Knative allows 0s..1h (3600s)" $fn (toString .scaleDownDelay) $delay) -}}
 {{- end -}}
 {{- end -}}
 {{- $ksvc := include "skiff.ksvcName" (dict "root" $root "function" $fn) -}}

@@ -32,6 +32,20 @@ describe("info Knative Service", { timeout: 60_000 }, () => {
     expect(template?.spec?.timeoutSeconds).toBe(120);
   });
 
+  it("takes Knative's autoscaling bounds at their edges: 1h of scale-down delay, initial scale 0 where the cluster allows it", async () => {
+    for (const delay of ["1h", "60m", "3600s", "59m60s", "0"]) {
+      const { template } = await renderInfo({ "info.autoscaling.scaleDownDelay": delay });
+      expect(template?.metadata?.annotations?.["autoscaling.knative.dev/scale-down-delay"]).toBe(
+        delay,
+      );
+    }
+    const { template } = await renderInfo({
+      "knative.allowZeroInitialScale": true,
+      "info.autoscaling.initialScale": 0,
+    });
+    expect(template?.metadata?.annotations?.["autoscaling.knative.dev/initial-scale"]).toBe("0");
+  });
+
   it("is cluster-local through a label, never an annotation", async () => {
     const { ksvc, template } = await renderInfo();
     expect(ksvc.metadata?.labels?.["networking.knative.dev/visibility"]).toBe("cluster-local");

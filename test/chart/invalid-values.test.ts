@@ -89,6 +89,11 @@ const SCHEMA_INVALID: [what: string, values: ValueSet, message: RegExp][] = [
     /at '\/train\/timeoutSeconds': maximum: got 7,200, want 3,600/,
   ],
   [
+    "a scale-down delay in fractions of a second (Knative wants whole seconds)",
+    { "serve.autoscaling.scaleDownDelay": "1500ms" },
+    /at '\/serve\/autoscaling\/scaleDownDelay': '1500ms' does not match pattern/,
+  ],
+  [
     "a train setting the chart sets itself",
     { "train.settings": { SKIFF_RUN_EXECUTOR: "inline" } },
     /invalid propertyName 'SKIFF_RUN_EXECUTOR'[\s\S]*value must be one of 'SKIFF_RUN_HEARTBEAT_MS'/,
@@ -148,6 +153,16 @@ const CHART_INVALID: [what: string, values: ValueSet, message: RegExp][] = [
     "maxScale below minScale",
     { "serve.autoscaling.minScale": 5, "serve.autoscaling.maxScale": 2 },
     /serve\.autoscaling\.maxScale: 2 is below minScale 5/,
+  ],
+  [
+    "a scale-down delay above Knative's 1h",
+    { "serve.autoscaling.scaleDownDelay": "61m", "train.autoscaling.scaleDownDelay": "1h1s" },
+    /- serve\.autoscaling\.scaleDownDelay: "61m" is 3660s; Knative allows 0s\.\.1h \(3600s\)[\s\S]*- train\.autoscaling\.scaleDownDelay: "1h1s" is 3601s; Knative allows 0s\.\.1h \(3600s\)/,
+  ],
+  [
+    "initial scale 0 on stock Knative (allow-zero-initial-scale false)",
+    { "info.autoscaling.initialScale": 0 },
+    /- info\.autoscaling\.initialScale: 0 needs Knative's allow-zero-initial-scale \(config-autoscaler in knative-serving\), which is "false" unless changed: set it to "true" there and knative\.allowZeroInitialScale=true, or use an initialScale of 1 or more/,
   ],
   [
     "train without its RBAC",
