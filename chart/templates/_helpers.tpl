@@ -319,6 +319,25 @@ Seconds in a duration of the schema's form (whole h, m and s in that order, or "
 {{- add (mul (atoi $h) 3600) (mul (atoi $m) 60) (atoi $s) -}}
 {{- end -}}
 
+{{/*
+A Kubernetes quantity as a number of its unit (cores, bytes), printed so that `float64` reads
+it back: "500m" -> 0.5, "128Mi" -> 134217728, "1e9" and "1G" -> 1e+09. Decimal suffixes are
+rewritten as exponents and parsed once, binary ones scale by a power of two, so every form of
+one value gives the same float: a request written "500m" under a limit of "0.5" is not above it.
+*/}}
+{{- define "skiff.quantity" -}}
+{{- $q := toString . -}}
+{{- $binary := regexFind "[KMGTPE]i$" $q -}}
+{{- if $binary -}}
+{{- $factor := get (dict "Ki" "1024" "Mi" "1048576" "Gi" "1073741824" "Ti" "1099511627776" "Pi" "1125899906842624" "Ei" "1152921504606846976") $binary -}}
+{{- mulf (trimSuffix $binary $q | float64) ($factor | float64) -}}
+{{- else -}}
+{{- $suffix := regexFind "[numkMGTPE]$" $q -}}
+{{- $exponent := get (dict "n" "e-9" "u" "e-6" "m" "e-3" "k" "e3" "M" "e6" "G" "e9" "T" "e12" "P" "e15" "E" "e18") $suffix -}}
+{{- printf "%s%s" (trimSuffix $suffix $q) $exponent | float64 -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Checks the schema cannot express; fails once, listing every problem. */}}
 {{- define "skiff.validateValues" -}}
 {{- $root := . -}}
@@ -390,6 +409,22 @@ Seconds in a duration of the schema's form (whole h, m and s in that order, or "
 {{- $ksvc := include "skiff.ksvcName" (dict "root" $root "function" $fn) -}}
 {{- if gt (len $ksvc) 57 -}}
 {{- $errors = append $errors (printf "the Knative Service name %q is %d characters; with the revision suffix -00001 it must stay within 57 (use a shorter release name or fullnameOverride)" $ksvc (len $ksvc)) -}}
+{{- end -}}
+{{- end -}}
+{{- /*
+The API server refuses a pod whose request is above its limit; a Knative Service installs and
+its Revision then fails with no word to Helm. train.job has no such pair: its cpu and memory
+are each both the request and the limit of a training Job's pod. Model hosts take serve's.
+*/ -}}
+{{- range $component := list "info" "serve" "train" "notFound" "minio" "bootstrap" "tests" -}}
+{{- $limits := (get $root.Values $component).resources.limits -}}
+{{- range $name, $request := (get $root.Values $component).resources.requests -}}
+{{- if hasKey $limits $name -}}
+{{- $limit := get $limits $name -}}
+{{- if gt (include "skiff.quantity" $request | float64) (include "skiff.quantity" $limit | float64) -}}
+{{- $errors = append $errors (printf "%s.resources.requests.%s (%v) is above %s.resources.limits.%s (%v)" $component $name $request $component $name $limit) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- if and .Values.train.enabled (not .Values.rbac.train.create) -}}
