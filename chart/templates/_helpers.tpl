@@ -286,8 +286,29 @@ train-job ServiceAccount, and the S3 credentials from the same Secret by referen
   value: {{ .Values.train.maxUploadBytes | int64 | quote }}
 {{- range $key, $value := .Values.train.settings }}
 - name: {{ $key }}
-  value: {{ $value | toString | quote }}
+  value: {{ include "skiff.settingValue" $value | quote }}
 {{- end }}
+{{- end -}}
+
+{{/*
+One of serve.settings' or train.settings' values as env text. A whole number (from --set, or
+unquoted in a values file, where it is a float) is printed in digits: toString would give
+536870912 as 5.36870912e+08.
+*/}}
+{{- define "skiff.settingValue" -}}
+{{- if kindIs "string" . -}}
+{{- . -}}
+{{- else -}}
+{{- int64 . -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A number of values.yaml that --set may give as a string ("0.01"), printed the same way
+whichever it is: 0.01, "0.01" and "1e-2" all become 0.01.
+*/}}
+{{- define "skiff.number" -}}
+{{- float64 . -}}
 {{- end -}}
 
 {{/*
@@ -400,6 +421,9 @@ one value gives the same float: a request written "500m" under a limit of "0.5" 
 {{- end -}}
 {{- if and (eq (int .initialScale) 0) (not $root.Values.knative.allowZeroInitialScale) -}}
 {{- $errors = append $errors (printf "%s.autoscaling.initialScale: 0 needs Knative's allow-zero-initial-scale (config-autoscaler in knative-serving), which is \"false\" unless changed: set it to \"true\" there and knative.allowZeroInitialScale=true, or use an initialScale of 1 or more" $fn) -}}
+{{- end -}}
+{{- if lt (include "skiff.number" .target | float64) 0.01 -}}
+{{- $errors = append $errors (printf "%s.autoscaling.target: %v is below 0.01, the smallest target Knative accepts" $fn .target) -}}
 {{- end -}}
 {{- $delay := include "skiff.durationSeconds" .scaleDownDelay | int -}}
 {{- if gt $delay 3600 -}}

@@ -45,7 +45,7 @@ spec:
         {{- with $v.autoscaling }}
         autoscaling.knative.dev/class: kpa.autoscaling.knative.dev
         autoscaling.knative.dev/metric: concurrency
-        autoscaling.knative.dev/target: {{ .target | toString | quote }}
+        autoscaling.knative.dev/target: {{ include "skiff.number" .target | quote }}
         autoscaling.knative.dev/min-scale: {{ .minScale | int | quote }}
         autoscaling.knative.dev/max-scale: {{ .maxScale | int | quote }}
         autoscaling.knative.dev/initial-scale: {{ .initialScale | int | quote }}
