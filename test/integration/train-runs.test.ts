@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { layout } from "../../functions/lib/storage/layout.ts";
 import { listVersions } from "../../functions/lib/storage/model-catalogue.ts";
-import type { ObjectStore } from "../../functions/lib/storage/object-store.ts";
+import { ObjectStore, type PutOptions } from "../../functions/lib/storage/object-store.ts";
 import { uploadDataset } from "../../functions/train/datasets/upload.ts";
 import { InlineExecutor } from "../../functions/train/executors/inline.ts";
 import { planRun, runRequestSchema } from "../../functions/train/runs/plan.ts";
@@ -215,6 +215,58 @@ describe("running a run", () => {
       "the worker stopped reporting (no heartbeat for 120 s); it probably died",
     );
     expect((await runs.get(fresh.id)).status).toBe("running");
+  });
+
+  it("fails a run only while it has not ended, and never over an outcome written meanwhile", async () => {
+    const queued = await queuedRun({ dataset: "toy", model: "cas-queued", target: "label" });
+    const at = new Date("2030-01-01T00:00:00.000Z");
+    const failed = await runs.failUnlessFinished(queued.id, () => "it had to go", at);
+    expect(failed).toMatchObject({ status: "failed", error: "it had to go" });
+    expect(await runs.get(queued.id)).toMatchObject({
+      status: "failed",
+      error: "it had to go",
+      finishedAt: at.toISOString(),
+    });
+    // Ended already: neither the reason is asked nor the record touched.
+    expect(await runs.failUnlessFinished(queued.id, () => "again")).toBeUndefined();
+    expect((await runs.get(queued.id)).error).toBe("it had to go");
+
+    const spared = await queuedRun({ dataset: "toy", model: "cas-spared", target: "label" });
+    expect(await runs.failUnlessFinished(spared.id, () => undefined)).toBeUndefined();
+    expect((await runs.get(spared.id)).status).toBe("queued");
+    expect(await runs.failUnlessFinished("run-nope", () => "gone")).toBeUndefined();
+
+    // Another writer lands between the read and the write: the write is refused and the run
+    // judged again. The job recording its outcome ends it; a heartbeat does not.
+    let interleave: ((id: string) => Promise<unknown>) | undefined;
+    class Interleaved extends ObjectStore {
+      override async putJson(key: string, value: unknown, options: PutOptions = {}) {
+        const write = interleave;
+        interleave = undefined;
+        if (options.ifMatch !== undefined && write) await write((value as RunRecord).id);
+        return super.putJson(key, value, options);
+      }
+    }
+    const racing = new RunStore(new Interleaved(store.client, store.bucket));
+
+    const succeeded = await queuedRun({ dataset: "toy", model: "cas-succeeded", target: "label" });
+    interleave = (id) => runs.update(id, { status: "succeeded", modelVersion: "1" });
+    expect(await racing.failUnlessFinished(succeeded.id, () => "the Job failed")).toBeUndefined();
+    const kept = await runs.get(succeeded.id);
+    expect(kept).toMatchObject({ status: "succeeded", modelVersion: "1" });
+    expect(kept.error).toBeUndefined();
+
+    const beating = await queuedRun({ dataset: "toy", model: "cas-beating", target: "label" });
+    const beat = "2030-01-01T00:00:05.000Z";
+    interleave = (id) => runs.update(id, { status: "running", heartbeatAt: beat });
+    const seen: string[] = [];
+    const dead = await racing.failUnlessFinished(beating.id, (current) => {
+      seen.push(current.status);
+      return "the Job failed";
+    });
+    expect(seen).toEqual(["queued", "running"]);
+    expect(dead).toMatchObject({ status: "failed", error: "the Job failed", heartbeatAt: beat });
+    expect(await runs.get(beating.id)).toMatchObject({ status: "failed", heartbeatAt: beat });
   });
 
   it("trains out of core: a dataset bigger than the job's heap budget completes with the streaming trainer", async () => {

@@ -43,6 +43,12 @@ export interface ObjectInfo {
   lastModified: Date | undefined;
 }
 
+/** Conditions on a write; at most one of them. */
+export interface PutOptions {
+  onlyIfAbsent?: boolean;
+  ifMatch?: string;
+}
+
 /** A multipart upload that was started and is neither completed nor aborted. */
 export interface PendingUpload {
   key: string;
@@ -205,9 +211,14 @@ export class ObjectStore {
 
   /** The object's bytes, or undefined when it does not exist. */
   async getBytes(key: string): Promise<Uint8Array | undefined> {
+    return (await this.getTagged(key))?.bytes;
+  }
+
+  private async getTagged(key: string): Promise<{ bytes: Uint8Array; etag?: string } | undefined> {
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+      const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+      return { bytes, etag: out.ETag };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw storageFailure(`read ${key}`, error);
@@ -230,8 +241,24 @@ export class ObjectStore {
    * object is an error, never silently skipped.
    */
   async getJson<T extends z.ZodType>(key: string, schema: T): Promise<z.infer<T> | undefined> {
-    const bytes = await this.getBytes(key);
-    if (bytes === undefined) return undefined;
+    return (await this.getJsonTagged(key, schema))?.value;
+  }
+
+  /**
+   * As getJson, with the object's ETag: a later `putJson(key, value, { ifMatch: etag })` lands
+   * only if nobody wrote the object in between (a compare-and-set).
+   */
+  async getJsonTagged<T extends z.ZodType>(
+    key: string,
+    schema: T,
+  ): Promise<{ value: z.infer<T>; etag: string } | undefined> {
+    const got = await this.getTagged(key);
+    if (got === undefined) return undefined;
+    if (got.etag === undefined) throw new InternalError(`storage gave no ETag for ${key}`);
+    return { value: this.parseJson(key, got.bytes, schema), etag: got.etag };
+  }
+
+  private parseJson<T extends z.ZodType>(key: string, bytes: Uint8Array, schema: T): z.infer<T> {
     let parsed: unknown;
     try {
       parsed = JSON.parse(new TextDecoder().decode(bytes));
@@ -249,13 +276,10 @@ export class ObjectStore {
 
   /**
    * Writes a JSON object. With `onlyIfAbsent` the write fails with a ConflictError when the key
-   * exists, which is how two writers never claim the same version.
+   * exists, which is how two writers never claim the same version; with `ifMatch` (an ETag from
+   * getJsonTagged) it fails with one when the object changed since that read.
    */
-  async putJson(
-    key: string,
-    value: unknown,
-    options: { onlyIfAbsent?: boolean } = {},
-  ): Promise<void> {
+  async putJson(key: string, value: unknown, options: PutOptions = {}): Promise<void> {
     await this.putBytes(key, JSON.stringify(value, null, 2), "application/json", options);
   }
 
@@ -263,7 +287,7 @@ export class ObjectStore {
     key: string,
     body: string | Uint8Array,
     contentType: string,
-    options: { onlyIfAbsent?: boolean } = {},
+    options: PutOptions = {},
   ): Promise<void> {
     try {
       await this.client.send(
@@ -273,11 +297,16 @@ export class ObjectStore {
           Body: body,
           ContentType: contentType,
           ...(options.onlyIfAbsent ? { IfNoneMatch: "*" } : {}),
+          ...(options.ifMatch !== undefined ? { IfMatch: options.ifMatch } : {}),
         }),
       );
     } catch (error) {
       if (options.onlyIfAbsent && isPreconditionFailed(error)) {
         throw new ConflictError(`${key} already exists`);
+      }
+      // A missing object fails If-Match as well (404 on some servers, 412 on others).
+      if (options.ifMatch !== undefined && (isPreconditionFailed(error) || isMissing(error))) {
+        throw new ConflictError(`${key} changed since it was read`);
       }
       throw storageFailure(`write ${key}`, error);
     }

@@ -6,7 +6,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Logger } from "../../lib/logger.ts";
-import { isFinished } from "../runs/run-record.ts";
 import type { RunStore } from "../runs/run-store.ts";
 import type { RunExecutor } from "./executor.ts";
 import { jobCommand } from "./job-command.ts";
@@ -69,13 +68,11 @@ export class InlineExecutor implements RunExecutor {
   /** A job that exits without having recorded an outcome died; say so in its run. */
   async #settle(runId: string, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     try {
-      const run = await this.#options.runs.get(runId);
-      if (isFinished(run.status)) return;
-      await this.#options.runs.update(runId, {
-        status: "failed",
-        finishedAt: new Date().toISOString(),
-        error: `the training process exited ${signal ? `on ${signal}` : `with code ${code}`} before finishing`,
-      });
+      await this.#options.runs.failUnlessFinished(
+        runId,
+        () =>
+          `the training process exited ${signal ? `on ${signal}` : `with code ${code}`} before finishing`,
+      );
     } catch (error) {
       this.#options.logger.error({ runId, err: error }, "could not record a dead job");
     }

@@ -35,11 +35,10 @@ export function mountRuns(routes: OpenAPIHono, ctx: RunsContext): void {
       await ctx.executor.start(run.id);
     } catch (error) {
       // The run must not stay queued for a job that will never exist.
-      await ctx.runs.update(run.id, {
-        status: "failed",
-        finishedAt: new Date().toISOString(),
-        error: `the run could not be started: ${(error as Error).message}`,
-      });
+      await ctx.runs.failUnlessFinished(
+        run.id,
+        () => `the run could not be started: ${(error as Error).message}`,
+      );
       throw error;
     }
     c.header("Location", `runs/${run.id}`);

@@ -4,11 +4,24 @@
  * is marked failed, and so is one left queued past the queue timeout (its starter died).
  */
 import type { Logger } from "../../lib/logger.ts";
+import type { RunRecord } from "./run-record.ts";
 import type { RunStore } from "./run-store.ts";
 
 export interface WatchdogOptions {
   leaseMs: number;
   queueTimeoutMs: number;
+}
+
+/** Why a run counts as dead at `now`, or undefined while it is still in time. */
+function staleness(run: RunRecord, options: WatchdogOptions, now: number): string | undefined {
+  if (run.status === "running") {
+    const beat = Date.parse(run.heartbeatAt ?? run.startedAt ?? run.createdAt);
+    if (now - beat > options.leaseMs)
+      return `the worker stopped reporting (no heartbeat for ${Math.round((now - beat) / 1000)} s); it probably died`;
+  } else if (run.status === "queued" && now - Date.parse(run.createdAt) > options.queueTimeoutMs) {
+    return `the run was never started within ${Math.round(options.queueTimeoutMs / 1000)} s`;
+  }
+  return undefined;
 }
 
 export async function failStaleRuns(
@@ -18,21 +31,16 @@ export async function failStaleRuns(
   now = Date.now(),
 ): Promise<string[]> {
   const failed: string[] = [];
-  for (const run of await runs.list()) {
-    let error: string | undefined;
-    if (run.status === "running") {
-      const beat = Date.parse(run.heartbeatAt ?? run.startedAt ?? run.createdAt);
-      if (now - beat > options.leaseMs)
-        error = `the worker stopped reporting (no heartbeat for ${Math.round((now - beat) / 1000)} s); it probably died`;
-    } else if (
-      run.status === "queued" &&
-      now - Date.parse(run.createdAt) > options.queueTimeoutMs
-    ) {
-      error = `the run was never started within ${Math.round(options.queueTimeoutMs / 1000)} s`;
-    }
-    if (error === undefined) continue;
-    await runs.update(run.id, { status: "failed", finishedAt: new Date(now).toISOString(), error });
-    logger.warn({ runId: run.id, error }, "run marked failed");
+  for (const listed of await runs.list()) {
+    if (staleness(listed, options, now) === undefined) continue;
+    // Judged again on the record as it is when written: a heartbeat may have landed since the listing.
+    const run = await runs.failUnlessFinished(
+      listed.id,
+      (current) => staleness(current, options, now),
+      new Date(now),
+    );
+    if (run === undefined) continue;
+    logger.warn({ runId: run.id, error: run.error }, "run marked failed");
     failed.push(run.id);
   }
   return failed;
