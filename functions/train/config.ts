@@ -41,6 +41,11 @@ export const trainSettings = z
       .int()
       .min(1)
       .default(6 * 3600),
+    /**
+     * A queued or running run older than this whose Job a listing does not show is failed; a
+     * Job just created may not be listed yet.
+     */
+    SKIFF_JOB_MISSING_GRACE_MS: millis(60_000),
   })
   .extend(datasetSettings.shape);
 

@@ -1,7 +1,8 @@
 /**
  * @module train/setup
- * Builds train's parts from its settings: the run store, the executor the config chooses, the
- * watchdog that fails dead runs, and the sweep of abandoned uploads. Shared by the deployed
+ * Builds train's parts from its settings: the run store, the executor the config chooses (the
+ * Kubernetes one follows its Jobs from here until shutdown), the watchdog that fails dead runs,
+ * and the sweep of abandoned uploads. Shared by the deployed
  * entry point and local mode.
  */
 import { readFileSync } from "node:fs";
@@ -48,6 +49,7 @@ function executorFor(env: TrainEnv, runs: RunStore, deps: FunctionDeps): RunExec
   }
   return new KubernetesExecutor({
     logger: deps.logger,
+    follow: { runs, missingGraceMs: env.SKIFF_JOB_MISSING_GRACE_MS },
     spec: {
       namespace: env.SKIFF_JOB_NAMESPACE ?? readFileSync(SERVICE_ACCOUNT_NAMESPACE, "utf8").trim(),
       image: env.SKIFF_JOB_IMAGE as string,

@@ -5,7 +5,10 @@ import { Job } from "kubernetes-models/batch/v1";
 import { describe, expect, it } from "vitest";
 import { buildJobSpec } from "../../functions/train/executors/job-spec.ts";
 import { KubernetesExecutor } from "../../functions/train/executors/kubernetes.ts";
+import { RunStore } from "../../functions/train/runs/run-store.ts";
+import { freePort } from "../../minio/launcher.ts";
 import { capturedLogger } from "../support/logs.ts";
+import { freshStore } from "../support/storage.ts";
 
 const spec = {
   namespace: "ml",
@@ -89,5 +92,37 @@ describe("the Kubernetes Job for a run", () => {
       auth: "Bearer sa-token",
     });
     expect(requests[0]?.body).toEqual(buildJobSpec({ ...spec, runId: "run-xyz" }));
+  });
+
+  it("follows its Jobs without ever crashing: an API server it cannot reach is logged and retried, and close() is prompt", async () => {
+    const port = await freePort(); // nothing listens there
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: "none", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+      users: [{ name: "train", token: "sa-token" }],
+      contexts: [{ name: "none", cluster: "none", user: "train", namespace: "ml" }],
+      currentContext: "none",
+    });
+    const captured = capturedLogger("train");
+    const executor = new KubernetesExecutor({
+      spec,
+      logger: captured.logger,
+      kubeConfig,
+      follow: { runs: new RunStore(await freshStore()), missingGraceMs: 60_000, retryMs: 50 },
+    });
+    const retries = () =>
+      captured.lines().filter((l) => l.msg === "following the training Jobs failed; retrying");
+    const deadline = Date.now() + 10_000;
+    while (retries().length < 3 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(retries().length).toBeGreaterThanOrEqual(3);
+    expect(retries()[0]).toMatchObject({ level: "warn", namespace: "ml" });
+    const closing = Date.now();
+    await executor.close();
+    expect(Date.now() - closing).toBeLessThan(1000);
+    const after = retries().length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(retries().length).toBe(after);
+    await expect(executor.start("run-late")).rejects.toThrow("the executor is shutting down");
   });
 });

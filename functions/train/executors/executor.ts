@@ -8,6 +8,6 @@ export interface RunExecutor {
   readonly kind: "inline" | "kubernetes";
   /** Starts (or queues) the job for a run already recorded as queued. */
   start(runId: string): Promise<void>;
-  /** Stops taking runs; waits for inline jobs in progress (bounded). */
+  /** Stops taking runs; waits (bounded) for inline jobs in progress, or stops following Jobs. */
   close(): Promise<void>;
 }

@@ -23,16 +23,21 @@ export interface JobSpecOptions {
   labels?: Record<string, string>;
 }
 
+/** What train finds its Jobs by: the component label every Job gets, and the run it belongs to. */
+export const TRAIN_JOB_SELECTOR = "app.kubernetes.io/component=train-job";
+export const RUN_ID_LABEL = "skiff.dev/run-id";
+
 export function jobName(runId: string): string {
   return `skiff-${runId}`.slice(0, 63).replace(/-+$/, "");
 }
 
 export function buildJobSpec(o: JobSpecOptions) {
+  // Extra labels go first: the two that train follows its Jobs by are never overridden.
   const labels = {
     "app.kubernetes.io/part-of": "skiff",
-    "app.kubernetes.io/component": "train-job",
-    "skiff.dev/run-id": o.runId,
     ...o.labels,
+    "app.kubernetes.io/component": "train-job",
+    [RUN_ID_LABEL]: o.runId,
   };
   return {
     apiVersion: "batch/v1",
