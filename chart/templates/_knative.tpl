@@ -7,8 +7,8 @@ One function as a cluster-local Knative Service. Takes a dict:
               autoscaling, resources, and singleThreaded where the function has it (serve)
   env         YAML list of the function's own env entries (base env is added here)
   readiness   readiness probe path; liveness   liveness probe path
-  serviceAccountName  optional; with it the pod keeps its API token (train), without it the
-              pod gets none
+  apiTokenSecret  optional: a ServiceAccount token Secret mounted where Kubernetes clients
+              look for one (train); without it the pod has no API credentials
   extraLabels optional map of extra labels
 
 Knative rules followed here (see KNATIVE-FACTS): visibility is a label on the Service;
@@ -55,12 +55,8 @@ spec:
       containerConcurrency: {{ $v.containerConcurrency | int }}
       # Also the pod's terminationGracePeriodSeconds (Knative sets it from this).
       timeoutSeconds: {{ $v.timeoutSeconds | int }}
-      {{- if .serviceAccountName }}
-      serviceAccountName: {{ .serviceAccountName }}
-      {{- else }}
-      # Knative accepts only false here; this function needs no Kubernetes API access.
+      # Knative accepts only false here. A pod that talks to the API mounts apiTokenSecret.
       automountServiceAccountToken: false
-      {{- end }}
       {{- with include "skiff.imagePullSecrets" $root }}
       {{- . | nindent 6 }}
       {{- end }}
@@ -97,7 +93,19 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- if .apiTokenSecret }}
+            # The in-cluster path of a ServiceAccount token (token, ca.crt, namespace); Knative
+            # accepts a secret mount only read-only.
+            - name: api-token
+              mountPath: /var/run/secrets/kubernetes.io/serviceaccount
+              readOnly: true
+            {{- end }}
       volumes:
         - name: tmp
           emptyDir: {}
+        {{- with .apiTokenSecret }}
+        - name: api-token
+          secret:
+            secretName: {{ . }}
+        {{- end }}
 {{- end -}}

@@ -69,7 +69,10 @@ describe("the one Secret (S3 credentials and API token)", { timeout: 60_000 }, (
       "credentials.existingSecret": "ml-credentials",
       "credentials.keys": { accessKeyId: "user", secretAccessKey: "password", apiToken: "token" },
     });
-    expect(objectsOf(objects, SECRET)).toEqual([]);
+    // The one Secret left is train's ServiceAccount token, which holds no credentials.
+    expect(objectsOf<K8sObject>(objects, SECRET).map((s) => s.metadata.name)).toEqual([
+      NAMES.trainToken,
+    ]);
     const refs = allEnv(objects).filter((e) => e.valueFrom !== undefined);
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) {

@@ -93,6 +93,7 @@ export const NAMES = {
   credentials: `${RELEASE}-skiff-credentials`,
   bootstrap: `${RELEASE}-skiff-bootstrap`,
   train: `${RELEASE}-skiff-train`,
+  trainToken: `${RELEASE}-skiff-train-token`,
   trainJob: `${RELEASE}-skiff-train-job`,
 } as const;
 

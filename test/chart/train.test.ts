@@ -1,20 +1,28 @@
 /**
- * train as the chart deploys it: a cluster-local Knative Service running under its own
- * ServiceAccount (the one the Role binds), with the token and credentials from the Secret and
- * the Kubernetes executor's Job settings from values; what it is given is what trainEnv reads.
+ * train as the chart deploys it: a cluster-local Knative Service that talks to the API with its
+ * own ServiceAccount's token (the account the Role binds) from a token Secret, with the API
+ * token and credentials from the Secret and the Kubernetes executor's Job settings from values;
+ * what it is given is what trainEnv reads.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
 import type { IService as IKnativeService } from "@kubernetes-models/knative/serving.knative.dev/v1/Service";
+import type { ISecret } from "kubernetes-models/v1/Secret";
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "../../functions/lib/config.ts";
 import { trainEnv } from "../../functions/train/config.ts";
 import { reach } from "./ingress-routing.ts";
 import {
+  findObject,
   KSVC,
   ksvcParts,
   NAMES,
   NAMESPACE,
   objectsOf,
   renderChart,
+  SECRET as SECRET_TYPE,
   type ValueSet,
 } from "./render.ts";
 import { API_HOST, GATEWAY_API, KOURIER } from "./value-sets.ts";
@@ -34,6 +42,9 @@ function resolvedEnv(env: Map<string, EnvEntry>, secret: Record<string, string>)
     }),
   );
 }
+
+/** Where Kubernetes clients look for an in-cluster ServiceAccount token. */
+const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /** Knative Serving's own config-defaults max-revision-timeout-seconds, unless a cluster raises it. */
 const STOCK_MAX_REVISION_TIMEOUT_SECONDS = 600;
@@ -73,10 +84,50 @@ describe("train Knative Service", { timeout: 60_000 }, () => {
     expect(container.livenessProbe).toEqual({ httpGet: { path: "/healthz" } });
   });
 
-  it("runs as train's ServiceAccount with its API token (the field Knative allows only as false is left out)", async () => {
-    const { template } = await render();
-    expect(template?.spec?.serviceAccountName).toBe(NAMES.train);
-    expect(template?.spec).not.toHaveProperty("automountServiceAccountToken");
+  it("talks to the API as train's ServiceAccount through that account's token Secret, naming no ServiceAccount", async () => {
+    const objects = await renderChart();
+    const { template, container } = ksvcParts(objects, NAMES.train);
+    // A named ServiceAccount that does not exist yet fails a server-side dry run of the ksvc.
+    expect(template?.spec?.serviceAccountName).toBeUndefined();
+    expect(template?.spec?.automountServiceAccountToken).toBe(false);
+    expect(container.volumeMounts).toContainEqual({
+      name: "api-token",
+      mountPath: SERVICE_ACCOUNT_DIR,
+      readOnly: true, // Knative accepts secret mounts only read-only
+    });
+    expect(template?.spec?.volumes).toContainEqual({
+      name: "api-token",
+      secret: { secretName: NAMES.trainToken },
+    });
+    const token = findObject<ISecret>(objects, SECRET_TYPE, NAMES.trainToken);
+    expect(token.type).toBe("kubernetes.io/service-account-token");
+    expect(token.metadata?.annotations).toEqual({
+      "kubernetes.io/service-account.name": NAMES.train,
+    });
+    // Kubernetes' token controller writes the token; the chart writes none.
+    expect(token).not.toHaveProperty("data");
+    expect(token).not.toHaveProperty("stringData");
+  });
+
+  it("mounts the token where @kubernetes/client-node's loadFromCluster reads it, under the Secret's key names", async () => {
+    const { container } = ksvcParts(await renderChart(), NAMES.train);
+    const mount = container.volumeMounts?.find((m) => m.name === "api-token");
+    const root = mkdtempSync(join(tmpdir(), "skiff-sa-"));
+    try {
+      // The keys Kubernetes' token controller fills in a kubernetes.io/service-account-token Secret.
+      const dir = join(root, mount?.mountPath ?? "missing");
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "token"), "a-token");
+      writeFileSync(join(dir, "ca.crt"), "a-ca");
+      writeFileSync(join(dir, "namespace"), NAMESPACE);
+      const config = new KubeConfig();
+      config.loadFromCluster(root);
+      expect(config.getCurrentCluster()?.caFile).toBe(join(dir, "ca.crt"));
+      expect(config.getCurrentUser()?.authProvider?.config?.tokenFile).toBe(join(dir, "token"));
+      expect(config.getContextObject(config.getCurrentContext())?.namespace).toBe(NAMESPACE);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("reads the token and the credentials from the Secret and runs each run as a Job", async () => {
@@ -176,9 +227,13 @@ describe("train Knative Service", { timeout: 60_000 }, () => {
       const names = objectsOf<IKnativeService>(objects, KSVC).map((k) => k.metadata?.name);
       expect(names).not.toContain(NAMES.train);
       expect(reach(objects, API_HOST, "/train/runs", KOURIER)).toBe(NAMES.notFound);
-      // No Ingress or HTTPRoute rule for it; its RBAC stays (rbac.train.create is its own switch).
+      // No Ingress or HTTPRoute rule for it; its RBAC and token stay (rbac.train.create is its
+      // own switch).
       const kinds = objects.filter((o) => o.metadata.name === NAMES.train).map((o) => o.kind);
       expect(kinds.sort()).toEqual(["Role", "RoleBinding", "ServiceAccount"]);
+      expect(
+        objects.filter((o) => o.metadata.name === NAMES.trainToken).map((o) => o.kind),
+      ).toEqual(["Secret"]);
       expect(JSON.stringify(objects)).not.toContain(`${NAMES.train}.${NAMESPACE}.svc`);
     }
   });

@@ -7,6 +7,7 @@ import type { IStatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import type { IJob } from "kubernetes-models/batch/v1/Job";
 import type { IRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
 import type { IRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
+import type { ISecret } from "kubernetes-models/v1/Secret";
 import type { IService } from "kubernetes-models/v1/Service";
 import type { IServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { describe, expect, it } from "vitest";
@@ -26,6 +27,7 @@ import {
   ROLE,
   ROLE_BINDING,
   renderChart,
+  SECRET,
   SERVICE,
   SERVICE_ACCOUNT,
   STATEFUL_SET,
@@ -43,7 +45,7 @@ interface Container {
 interface PodSpec {
   containers: Container[];
   initContainers?: Container[];
-  volumes?: { name: string; emptyDir?: unknown }[];
+  volumes?: { name: string; emptyDir?: unknown; secret?: { secretName: string } }[];
   imagePullSecrets?: { name: string }[];
   automountServiceAccountToken?: boolean;
   serviceAccountName?: string;
@@ -89,15 +91,15 @@ describe("every container, under every value set", { timeout: 120_000 }, () => {
         expect(tmp, `${what} has no writable /tmp`).toBeDefined();
         expect(spec.volumes?.find((v) => v.name === tmp?.name)?.emptyDir, what).toEqual({});
       }
-      // Only train talks to the API (it creates the Jobs): its pod runs as train's
-      // ServiceAccount with the token mounted (Knative accepts only `false`, so the field is
-      // left out). Nothing else mounts a token.
-      if (owner === `${KSVC} ${NAMES.train}`) {
-        expect(spec.serviceAccountName, owner).toBe(NAMES.train);
-        expect(spec, owner).not.toHaveProperty("automountServiceAccountToken");
-      } else {
-        expect(spec.automountServiceAccountToken, owner).toBe(false);
-      }
+      // No pod names a ServiceAccount or gets a token mounted for it. Only train talks to the
+      // API (it creates the Jobs), with train's ServiceAccount token from its token Secret;
+      // no other pod mounts a Secret at all.
+      expect(spec.serviceAccountName, owner).toBeUndefined();
+      expect(spec.automountServiceAccountToken, owner).toBe(false);
+      const secretVolumes = (spec.volumes ?? []).flatMap((v) => (v.secret ? [v.secret] : []));
+      expect(secretVolumes, owner).toEqual(
+        owner === `${KSVC} ${NAMES.train}` ? [{ secretName: NAMES.trainToken }] : [],
+      );
       const pullSecrets = (values.imagePullSecrets as { name: string }[] | undefined) ?? undefined;
       expect(spec.imagePullSecrets, owner).toEqual(pullSecrets);
     }
@@ -215,10 +217,16 @@ describe("train RBAC", { timeout: 60_000 }, () => {
     expect(
       objectsOf<IRoleBinding>(objects, ROLE_BINDING).flatMap((b) => b.subjects ?? []),
     ).not.toContainEqual(expect.objectContaining({ name: NAMES.trainJob }));
-    // The binding's subject is the ServiceAccount train's pods run as; the Jobs it creates run
-    // as the rightless one.
+    // The binding's subject is the ServiceAccount whose token train's pods mount; the Jobs it
+    // creates run as the rightless one.
+    const token = findObject<ISecret>(objects, SECRET, NAMES.trainToken);
+    expect(token.type).toBe("kubernetes.io/service-account-token");
+    expect(token.metadata?.annotations?.["kubernetes.io/service-account.name"]).toBe(NAMES.train);
     const { template, env } = ksvcParts(objects, NAMES.train);
-    expect(template?.spec?.serviceAccountName).toBe(NAMES.train);
+    expect(template?.spec?.volumes).toContainEqual({
+      name: "api-token",
+      secret: { secretName: NAMES.trainToken },
+    });
     expect(env.get("SKIFF_JOB_SERVICE_ACCOUNT")?.value).toBe(NAMES.trainJob);
     expect(env.get("SKIFF_JOB_NAMESPACE")?.value).toBe(NAMESPACE);
   });
@@ -236,5 +244,6 @@ describe("train RBAC", { timeout: 60_000 }, () => {
     expect(
       objects.filter((o) => [ROLE, ROLE_BINDING, SERVICE_ACCOUNT].includes(typeOf(o))),
     ).toEqual([]);
+    expect(objects.filter((o) => o.metadata.name === NAMES.trainToken)).toEqual([]);
   });
 });
