@@ -6,10 +6,10 @@
  * Lookup order per tool: its env variable (SKIFF_MINIO_BIN / SKIFF_HELM_BIN), then the PATH,
  * then the cache, then a build.
  */
-import { spawn } from "node:child_process";
-import { accessSync, constants, mkdirSync, renameSync, rmSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
+import { findGo, isExecutable, onPath, runGo } from "./go.ts";
 
 export interface ToolSpec {
   name: "minio" | "helm";
@@ -40,22 +40,6 @@ export function cacheRoot(): string {
   return join(base, "skiff", "tools");
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(binary: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir && isExecutable(join(dir, binary))) return join(dir, binary);
-  }
-  return undefined;
-}
-
 export function cachedPath(spec: ToolSpec): string {
   return join(cacheRoot(), `${spec.name}-${spec.version}`, spec.name);
 }
@@ -76,29 +60,15 @@ export function locateTool(spec: ToolSpec): string | undefined {
 
 /** Builds the tool with `go install` into the cache; the build's output is shown as it runs. */
 async function buildTool(spec: ToolSpec, log: (line: string) => void): Promise<string> {
-  const go = onPath("go");
-  if (!go) {
-    throw new Error(
-      `${spec.name} is not installed and Go is needed to build it: install Go ≥ 1.24 (https://go.dev/doc/install or apt-get install golang), or set ${spec.envVar} to a ${spec.name} binary`,
-    );
-  }
+  const go = findGo(spec.name, `set ${spec.envVar} to a ${spec.name} binary`);
   const target = cachedPath(spec);
   const staging = `${target}.partial-${process.pid}`;
   mkdirSync(staging, { recursive: true });
   log(`building ${spec.name} ${spec.version} with go install (first run only; a few minutes)…`);
   const started = Date.now();
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(go, ["install", "-v", `${spec.module}@${spec.version}`], {
-      // -v prints each package as it is compiled: the progress a user sees.
-      env: { ...process.env, GOBIN: staging, CGO_ENABLED: process.env.CGO_ENABLED ?? "0" },
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    child.on("error", reject);
-    child.on("exit", (code) =>
-      code === 0
-        ? resolve()
-        : reject(new Error(`go install ${spec.module}@${spec.version} failed (exit ${code})`)),
-    );
+  // -v prints each package as it is compiled: the progress a user sees.
+  await runGo(go, ["install", "-v", `${spec.module}@${spec.version}`], {
+    env: { GOBIN: staging },
   });
   // A finished build appears in the cache all at once, so an interrupted one is never mistaken for it.
   mkdirSync(join(target, ".."), { recursive: true });
