@@ -454,6 +454,26 @@ are each both the request and the limit of a training Job's pod. Model hosts tak
 {{- if and .Values.train.enabled (not .Values.rbac.train.create) -}}
 {{- $errors = append $errors "train.enabled: train needs rbac.train.create (its ServiceAccount starts each run as a Job); set train.enabled=false or rbac.train.create=true" -}}
 {{- end -}}
+{{- /*
+mode gatewayApi creates a ReferenceGrant in the Knative gateway's namespace; where that
+namespace does not exist, Helm stops half-way through the install. `lookup` answers {} both
+with no cluster to ask (helm template, helm lint, --dry-run=client) and for a missing object,
+so kube-system, which every cluster has, tells the two apart: only when it is found is the
+gateway's namespace looked up. Helm 4's lookup (pkg/engine/lookup_func.go) turns NotFound into
+{} and passes every other error on, so a user who may not get namespaces has the install stop
+here, before anything is created, with Helm's own error: `error calling lookup: namespaces
+"kube-system" is forbidden: User ... cannot get resource "namespaces" ... at the cluster scope`.
+That user sets createReferenceGrant=false (the grant is then someone else's to create), which
+skips both lookups.
+*/ -}}
+{{- $gw := .Values.ingress.gatewayApi -}}
+{{- if and .Values.ingress.enabled (eq .Values.ingress.mode "gatewayApi") $gw.createReferenceGrant (include "skiff.backendRoutes" . | fromJsonArray) -}}
+{{- if lookup "v1" "Namespace" "" "kube-system" -}}
+{{- if not (lookup "v1" "Namespace" "" $gw.knativeGateway.namespace) -}}
+{{- $errors = append $errors (printf "ingress.gatewayApi.knativeGateway.namespace: namespace %q does not exist, and the ReferenceGrant that lets the HTTPRoutes reach the Knative gateway Service %q must be created there; set ingress.gatewayApi.knativeGateway.namespace to the namespace that Service is in, or set ingress.gatewayApi.createReferenceGrant=false if the ReferenceGrant is managed elsewhere" $gw.knativeGateway.namespace $gw.knativeGateway.name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- if and .Values.tests.enabled .Values.tests.demoModel.name (not .Values.serve.enabled) -}}
 {{- $errors = append $errors "tests.demoModel.name: the predict test needs serve.enabled" -}}
 {{- end -}}

@@ -58,5 +58,13 @@ describe("NOTES.txt", { timeout: 60_000 }, () => {
     const text = await notes(GATEWAY_API);
     expect(text).toContain("ADDR=$(kubectl get gateway public -n gateway-system");
     expect(text).not.toContain("ingress-nginx is retired");
+    expect(text).not.toContain("ReferenceGrant");
+  });
+
+  it("says which ReferenceGrant the HTTPRoutes need when the chart makes none", async () => {
+    const text = await notes({ ...GATEWAY_API, "ingress.gatewayApi.createReferenceGrant": false });
+    expect(text).toContain(
+      'NOTE: the chart made no ReferenceGrant (ingress.gatewayApi.createReferenceGrant=false). The\nHTTPRoutes reach Service "kourier-internal" in namespace "kourier-system" only once a ReferenceGrant\nthere lets HTTPRoutes from namespace "ml" use it.',
+    );
   });
 });
