@@ -65,6 +65,22 @@ export const VALUE_SETS: Record<string, ValueSet> = {
     "serve.settings": { SKIFF_MODEL_CACHE_MAX_MODELS: "4" },
   },
   "two not-found replicas": { "notFound.replicas": 2 },
+  "a Knative that allows longer timeouts and zero initial scale": {
+    "knative.maxRevisionTimeoutSeconds": 3600,
+    "knative.allowZeroInitialScale": true,
+    "info.autoscaling.initialScale": 0,
+    "serve.timeoutSeconds": 1800,
+    "serve.autoscaling.target": "0.5",
+    "serve.autoscaling.scaleDownDelay": "1h",
+    "serve.resources": {
+      requests: { cpu: "0.5", memory: "1e9" },
+      limits: { cpu: "500m", memory: "1G" },
+    },
+  },
+  "Gateway API mode without a ReferenceGrant": {
+    ...GATEWAY_API,
+    "ingress.gatewayApi.createReferenceGrant": false,
+  },
   "train with its own settings": {
     "train.maxUploadBytes": 2 * 1024 * 1024 * 1024,
     "knative.maxRevisionTimeoutSeconds": 3600,
