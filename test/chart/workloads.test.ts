@@ -188,18 +188,13 @@ describe("storage", { timeout: 60_000 }, () => {
 });
 
 describe("train RBAC", { timeout: 60_000 }, () => {
-  it("lets train run Jobs and read their pods in its own namespace, and nothing more", async () => {
+  it("lets train create, list and watch Jobs in its own namespace, and nothing more", async () => {
     const objects = await renderChart();
     expect(objects.filter((o) => o.kind.startsWith("Cluster"))).toEqual([]);
     const role = findObject<IRole>(objects, ROLE, NAMES.train);
     expect(role.metadata?.namespace).toBeUndefined(); // the release namespace
     expect(role.rules).toEqual([
-      {
-        apiGroups: ["batch"],
-        resources: ["jobs"],
-        verbs: ["create", "get", "list", "watch", "delete"],
-      },
-      { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+      { apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "list", "watch"] },
     ]);
     const binding = findObject<IRoleBinding>(objects, ROLE_BINDING, NAMES.train);
     expect(binding.roleRef).toEqual({
