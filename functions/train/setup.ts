@@ -6,6 +6,7 @@
  * entry point and local mode.
  */
 import { readFileSync } from "node:fs";
+import type { KubeConfig } from "@kubernetes/client-node";
 import type { FunctionDeps } from "../lib/run-function.ts";
 import type { ShutdownHook } from "../lib/server.ts";
 import type { ObjectStore } from "../lib/storage/object-store.ts";
@@ -25,7 +26,12 @@ export interface TrainParts {
 
 const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
-function executorFor(env: TrainEnv, runs: RunStore, deps: FunctionDeps): RunExecutor {
+function executorFor(
+  env: TrainEnv,
+  runs: RunStore,
+  deps: FunctionDeps,
+  kubeConfig: KubeConfig | undefined,
+): RunExecutor {
   // What every job reads besides the S3 credentials, which each executor passes its own way.
   const jobEnv = {
     SKIFF_S3_ENDPOINT: env.SKIFF_S3_ENDPOINT,
@@ -49,6 +55,7 @@ function executorFor(env: TrainEnv, runs: RunStore, deps: FunctionDeps): RunExec
   }
   return new KubernetesExecutor({
     logger: deps.logger,
+    kubeConfig,
     follow: { runs, missingGraceMs: env.SKIFF_JOB_MISSING_GRACE_MS },
     spec: {
       namespace: env.SKIFF_JOB_NAMESPACE ?? readFileSync(SERVICE_ACCOUNT_NAMESPACE, "utf8").trim(),
@@ -71,9 +78,19 @@ function executorFor(env: TrainEnv, runs: RunStore, deps: FunctionDeps): RunExec
   });
 }
 
-export function setUpTrain(env: TrainEnv, store: ObjectStore, deps: FunctionDeps): TrainParts {
+export interface TrainSetupOptions {
+  /** The API server to run Jobs through; the pod's in-cluster credentials when not given. */
+  kubeConfig?: KubeConfig;
+}
+
+export function setUpTrain(
+  env: TrainEnv,
+  store: ObjectStore,
+  deps: FunctionDeps,
+  options: TrainSetupOptions = {},
+): TrainParts {
   const runs = new RunStore(store);
-  const executor = executorFor(env, runs, deps);
+  const executor = executorFor(env, runs, deps, options.kubeConfig);
   const sweep = async () => {
     await failStaleRuns(
       runs,

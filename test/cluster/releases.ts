@@ -7,7 +7,13 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CHART_DIR, type K8sObject, parseObjects, type ValueSet, valueArgs } from "../chart/render.ts";
+import {
+  CHART_DIR,
+  type K8sObject,
+  parseObjects,
+  type ValueSet,
+  valueArgs,
+} from "../chart/render.ts";
 import type { Cluster } from "./plane.ts";
 
 export interface Release {
@@ -18,7 +24,12 @@ export interface Release {
 export const KNATIVE_SERVICES = "/apis/serving.knative.dev/v1/namespaces";
 
 /** `helm template` for this release, as the objects a real install would create (hooks included). */
-export async function renderFor(c: Cluster, release: Release, values: ValueSet, extra: string[] = []) {
+export async function renderFor(
+  c: Cluster,
+  release: Release,
+  values: ValueSet,
+  extra: string[] = [],
+) {
   const result = await c.helm([
     "template",
     release.name,
@@ -36,11 +47,19 @@ export async function renderFor(c: Cluster, release: Release, values: ValueSet, 
  * What the cluster would have ready for these objects: a bound-ready PersistentVolume for each
  * claim a StatefulSet will make, and the Secret named by `credentials.existingSecret`.
  */
-export async function provide(c: Cluster, release: Release, objects: K8sObject[], values: ValueSet) {
+export async function provide(
+  c: Cluster,
+  release: Release,
+  objects: K8sObject[],
+  values: ValueSet,
+) {
   for (const set of objects.filter((o) => o.kind === "StatefulSet")) {
     const spec = set.spec as {
       replicas?: number;
-      volumeClaimTemplates?: { metadata: { name: string }; spec: { resources: { requests: { storage: string } } } }[];
+      volumeClaimTemplates?: {
+        metadata: { name: string };
+        spec: { resources: { requests: { storage: string } } };
+      }[];
     };
     for (const claim of spec.volumeClaimTemplates ?? []) {
       for (let i = 0; i < (spec.replicas ?? 1); i++) {
@@ -83,7 +102,12 @@ export function valuesFile(values: Record<string, unknown>): string {
   return file;
 }
 
-export async function install(c: Cluster, release: Release, values: ValueSet, extra: string[] = []) {
+export async function install(
+  c: Cluster,
+  release: Release,
+  values: ValueSet,
+  extra: string[] = [],
+) {
   const { objects } = await renderFor(c, release, values, extra);
   await provide(c, release, objects, values);
   return c.helm([
@@ -106,7 +130,9 @@ export async function knativeServices(c: Cluster, namespace: string) {
 }
 
 export async function revisions(c: Cluster, namespace: string) {
-  const list = await c.api.get<{ items: K8sObject[] }>(`/apis/serving.knative.dev/v1/namespaces/${namespace}/revisions`);
+  const list = await c.api.get<{ items: K8sObject[] }>(
+    `/apis/serving.knative.dev/v1/namespaces/${namespace}/revisions`,
+  );
   return list.items;
 }
 
@@ -115,4 +141,19 @@ export async function remaining(c: Cluster, namespace: string, kinds: string[]) 
   const result = c.kubectlRun(["get", kinds.join(","), "-n", namespace, "-o", "json"]);
   if (result.status !== 0) throw new Error(result.stderr);
   return (JSON.parse(result.stdout) as { items: K8sObject[] }).items;
+}
+
+/** Reads until `done` holds or `ms` pass, and answers the last read. */
+export async function until<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  ms = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    value = await read();
+  }
+  return value;
 }

@@ -47,7 +47,11 @@ export function kubeApi(server: string, token: string, ca: string): KubeApi {
           headers: {
             authorization: `Bearer ${token}`,
             accept: "application/json",
-            ...(payload === undefined ? {} : { "content-type": contentType }),
+            // Node frames a DELETE's body only when told its length; unframed, the server reads
+            // it as the next request on the kept-alive connection.
+            ...(payload === undefined
+              ? {}
+              : { "content-type": contentType, "content-length": Buffer.byteLength(payload) }),
           },
         },
         (res) => {

@@ -200,7 +200,11 @@ async function buildKnative(go: string, work: string, out: string, v: ControlPla
     ...yamlIn(join(cachingDir, "config")),
   ]) {
     const text = readFileSync(file, "utf8");
-    const folder = /^kind: CustomResourceDefinition$/m.test(text) ? crds : /^kind: ConfigMap$/m.test(text) ? configMaps : undefined;
+    const folder = /^kind: CustomResourceDefinition$/m.test(text)
+      ? crds
+      : /^kind: ConfigMap$/m.test(text)
+        ? configMaps
+        : undefined;
     if (folder) cpSync(file, join(folder, basename(file)));
   }
   for (const folder of ["configmaps", "webhooks"]) {

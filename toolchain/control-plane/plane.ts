@@ -53,14 +53,10 @@ const isolatedEntry = fileURLToPath(new URL("isolated.mjs", import.meta.url));
 
 function healthy(url: string, headers: Record<string, string> = {}): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = httpsGet(
-      url,
-      { rejectUnauthorized: false, headers },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      },
-    );
+    const req = httpsGet(url, { rejectUnauthorized: false, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
     req.setTimeout(2000, () => req.destroy());
     req.on("error", () => resolve(false));
   });
@@ -308,8 +304,16 @@ export async function startControlPlane(options: PlaneOptions): Promise<ControlP
     // lifts that taint once kwok reports the node Ready, so it is lifted here.
     for (let i = 0; ; i++) {
       const node = await api.get(`/api/v1/nodes/${NODE_NAME}`);
-      if (node.status?.conditions?.some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True")) break;
-      if (i === 150) throw new Error(`kwok did not report ${NODE_NAME} Ready within 30 s:\n${daemons.at(-1)?.tail()}`);
+      if (
+        node.status?.conditions?.some(
+          (c: { type: string; status: string }) => c.type === "Ready" && c.status === "True",
+        )
+      )
+        break;
+      if (i === 150)
+        throw new Error(
+          `kwok did not report ${NODE_NAME} Ready within 30 s:\n${daemons.at(-1)?.tail()}`,
+        );
       await sleep(200);
     }
     await api.patch(`/api/v1/nodes/${NODE_NAME}`, { spec: { taints: null } });
@@ -352,7 +356,8 @@ export async function startControlPlane(options: PlaneOptions): Promise<ControlP
           PROFILING_PORT: String(await freePort()),
         }),
         // Knative answers a kubelet's probe on any path once it serves.
-        ready: () => healthy(`https://127.0.0.1:${webhookPort}/`, { "user-agent": "kube-probe/1.35" }),
+        ready: () =>
+          healthy(`https://127.0.0.1:${webhookPort}/`, { "user-agent": "kube-probe/1.35" }),
         timeoutMs: 60_000,
       }),
     );
