@@ -21,7 +21,7 @@ import { type TrainEnv, trainEnv } from "../../functions/train/config.ts";
 import { trainContexts } from "../../functions/train/context.ts";
 import { setUpTrain, type TrainParts } from "../../functions/train/setup.ts";
 import { buildImage } from "../../toolchain/build.ts";
-import { ApiError, type KubeApi } from "../../toolchain/control-plane/api.ts";
+import { ApiError, type Json, type KubeApi } from "../../toolchain/control-plane/api.ts";
 import { type K8sObject, ksvcParts } from "../chart/render.ts";
 import { capturedLogger } from "../support/logs.ts";
 import { startServe } from "../support/serve.ts";
@@ -232,6 +232,13 @@ describe("training runs as Kubernetes Jobs", () => {
       (j) => j !== undefined,
       30_000,
     );
+    // The Job exactly as job-spec.ts builds it, after the API server's defaulting.
+    if (!job) throw new Error(`train created no Job for ${id}`);
+    const pod = (job.spec.template as { spec: Json }).spec;
+    expect(pod.serviceAccountName).toBe(`${RELEASE}-train-job`);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.containers[0].command).toEqual(["node", "dist/train-job.mjs", id]);
+    expect(job?.spec.backoffLimit).toBe(0);
     expect(job?.metadata.labels).toMatchObject({
       "skiff.dev/run-id": id,
       "app.kubernetes.io/component": "train-job",

@@ -1,5 +1,3 @@
-import { once } from "node:events";
-import { createServer } from "node:http";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Job } from "kubernetes-models/batch/v1";
 import { describe, expect, it } from "vitest";
@@ -46,52 +44,6 @@ describe("the Kubernetes Job for a run", () => {
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,
     });
-  });
-
-  it("is created through the API server (no cluster exists here: a local server records the request)", async () => {
-    const requests: Array<{ method?: string; url?: string; auth?: string; body: unknown }> = [];
-    const server = createServer((req, res) => {
-      let text = "";
-      req.on("data", (c: Buffer) => {
-        text += c.toString();
-      });
-      req.on("end", () => {
-        requests.push({
-          method: req.method,
-          url: req.url,
-          auth: req.headers.authorization,
-          body: JSON.parse(text || "{}"),
-        });
-        res.writeHead(201, { "content-type": "application/json" }).end(text);
-      });
-    });
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    const port = (server.address() as { port: number }).port;
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromOptions({
-      clusters: [{ name: "local", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-      users: [{ name: "train", token: "sa-token" }],
-      contexts: [{ name: "local", cluster: "local", user: "train", namespace: "ml" }],
-      currentContext: "local",
-    });
-    try {
-      const executor = new KubernetesExecutor({
-        spec,
-        logger: capturedLogger("train").logger,
-        kubeConfig,
-      });
-      await executor.start("run-xyz");
-    } finally {
-      server.close();
-    }
-    expect(requests).toHaveLength(1);
-    expect(requests[0]).toMatchObject({
-      method: "POST",
-      url: "/apis/batch/v1/namespaces/ml/jobs",
-      auth: "Bearer sa-token",
-    });
-    expect(requests[0]?.body).toEqual(buildJobSpec({ ...spec, runId: "run-xyz" }));
   });
 
   it("follows its Jobs without ever crashing: an API server it cannot reach is logged and retried, and close() is prompt", async () => {

@@ -16,6 +16,10 @@ export class ApiError extends Error {
   }
 }
 
+/** An object as the API server answers it, read field by field where a caller knows its shape. */
+// biome-ignore lint/suspicious/noExplicitAny: the API's objects are open-ended JSON
+export type Json = Record<string, any>;
+
 export type PatchType = "merge" | "strategic" | "json";
 const PATCH_TYPES: Record<PatchType, string> = {
   merge: "application/merge-patch+json",
@@ -25,19 +29,24 @@ const PATCH_TYPES: Record<PatchType, string> = {
 
 export interface KubeApi {
   server: string;
-  get<T = Record<string, any>>(path: string): Promise<T>;
-  create<T = Record<string, any>>(path: string, body: unknown): Promise<T>;
-  patch<T = Record<string, any>>(path: string, body: unknown, type?: PatchType): Promise<T>;
+  get<T = Json>(path: string): Promise<T>;
+  create<T = Json>(path: string, body: unknown): Promise<T>;
+  patch<T = Json>(path: string, body: unknown, type?: PatchType): Promise<T>;
   delete(path: string, body?: unknown): Promise<void>;
   /** undefined when the object does not exist. */
-  find<T = Record<string, any>>(path: string): Promise<T | undefined>;
+  find<T = Json>(path: string): Promise<T | undefined>;
   /** The same server as another identity. */
   as(token: string): KubeApi;
 }
 
 export function kubeApi(server: string, token: string, ca: string): KubeApi {
-  const call = (method: string, path: string, body?: unknown, contentType = "application/json") =>
-    new Promise<any>((resolve, reject) => {
+  const call = <T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = "application/json",
+  ) =>
+    new Promise<T>((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = request(
         `${server}${path}`,
@@ -61,12 +70,12 @@ export function kubeApi(server: string, token: string, ca: string): KubeApi {
             text += chunk;
           });
           res.on("end", () => {
-            let parsed: any = text;
+            let parsed: Json | string | undefined = text;
             try {
               parsed = text ? JSON.parse(text) : undefined;
             } catch {}
             const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) resolve(parsed);
+            if (status >= 200 && status < 300) resolve(parsed as T);
             else reject(new ApiError(status, parsed ?? "", method, path));
           });
         },

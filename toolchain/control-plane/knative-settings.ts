@@ -8,12 +8,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
+import type { Json } from "./api.ts";
 
 export type KnativeSettings = "project" | "stock";
 
 const projectKnativeConfig = fileURLToPath(new URL("../../knative/config/", import.meta.url));
 
-export function yamlDocuments(file: string): Record<string, any>[] {
+export function yamlDocuments(file: string): Json[] {
   return parseAllDocuments(readFileSync(file, "utf8"))
     .map((doc) => doc.toJSON())
     .filter((doc) => doc && typeof doc === "object");
@@ -27,10 +28,7 @@ export function yamlFiles(dir: string): string[] {
 }
 
 /** The ConfigMaps Knative ships, with the project's knative/config merged in for "project". */
-export function knativeConfigMaps(
-  knativeDir: string,
-  settings: KnativeSettings,
-): Record<string, any>[] {
+export function knativeConfigMaps(knativeDir: string, settings: KnativeSettings): Json[] {
   const maps = yamlFiles(join(knativeDir, "configmaps")).flatMap(yamlDocuments);
   const own = new Map<string, Record<string, string>>();
   for (const file of yamlFiles(projectKnativeConfig)) {

@@ -17,7 +17,7 @@ import { connect, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../minio/launcher.ts";
-import { ApiError, type KubeApi, kubeApi } from "./api.ts";
+import { ApiError, type Json, type KubeApi, kubeApi } from "./api.ts";
 import type { ControlPlaneTools } from "./build.ts";
 import { type Daemon, sleep, startDaemon } from "./daemon.ts";
 import { knativeConfigMaps, yamlDocuments, yamlFiles } from "./knative-settings.ts";
@@ -69,10 +69,10 @@ function markIngressesReady(api: KubeApi, log: (line: string) => void): () => Pr
   const loop = (async () => {
     while (running) {
       try {
-        const list = await api.get<{ items: Record<string, any>[] }>(path);
+        const list = await api.get<{ items: Json[] }>(path);
         for (const ingress of list.items) {
           const { name, namespace, generation } = ingress.metadata;
-          const ready = ingress.status?.conditions?.find((c: any) => c.type === "Ready");
+          const ready = ingress.status?.conditions?.find((c: Json) => c.type === "Ready");
           if (ingress.status?.observedGeneration === generation && ready?.status === "True")
             continue;
           const now = new Date().toISOString();
@@ -462,16 +462,16 @@ async function registerWebhooks(
         ? "mutatingwebhookconfigurations"
         : "validatingwebhookconfigurations";
     const path = `/apis/admissionregistration.k8s.io/v1/${kind}/${config.metadata.name}`;
-    let live: Record<string, any> = {};
+    let live: Json = {};
     for (let i = 0; i < 150; i++) {
       live = await api.get(path);
-      if (live.webhooks.every((hook: any) => (hook.rules ?? []).length > 0)) break;
+      if (live.webhooks.every((hook: Json) => (hook.rules ?? []).length > 0)) break;
       await sleep(200);
     }
-    if (!live.webhooks.every((hook: any) => (hook.rules ?? []).length > 0)) {
+    if (!live.webhooks.every((hook: Json) => (hook.rules ?? []).length > 0)) {
       throw new Error(`Knative did not fill in the rules of ${config.metadata.name} within 30 s`);
     }
-    const webhooks = live.webhooks.map((hook: any) => ({
+    const webhooks = live.webhooks.map((hook: Json) => ({
       ...hook,
       clientConfig: {
         url: `https://127.0.0.1:${port}${hook.clientConfig.service?.path ?? "/"}`,
