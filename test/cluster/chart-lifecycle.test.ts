@@ -93,33 +93,24 @@ describe.each(["project", "stock"] as KnativeSettings[])(
       const revisionsBefore = await revisions(c, namespace);
       expect(revisionsBefore).toHaveLength(3);
 
-      const unchanged = await c.helm([
-        "upgrade",
-        RELEASE,
-        CHART_DIR,
-        "-n",
-        namespace,
-        "--reuse-values",
-        "--wait",
-        "--timeout",
-        "180s",
-      ]);
+      const upgrade = (...set: string[]) =>
+        c.helm([
+          "upgrade",
+          RELEASE,
+          CHART_DIR,
+          "-n",
+          namespace,
+          "--reuse-values",
+          ...set,
+          "--wait",
+          "--timeout",
+          "180s",
+        ]);
+      const unchanged = await upgrade();
       expect(unchanged.code, unchanged.stderr).toBe(0);
       expect(await revisions(c, namespace)).toHaveLength(3);
 
-      const upgraded = await c.helm([
-        "upgrade",
-        RELEASE,
-        CHART_DIR,
-        "-n",
-        namespace,
-        "--reuse-values",
-        "--set",
-        "serve.autoscaling.target=40",
-        "--wait",
-        "--timeout",
-        "180s",
-      ]);
+      const upgraded = await upgrade("--set", "serve.autoscaling.target=40");
       expect(upgraded.code, upgraded.stderr).toBe(0);
       const revisionsAfter = await revisions(c, namespace);
       const added = revisionsAfter.filter(
