@@ -13,7 +13,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get as httpsGet } from "node:https";
-import { connect, createServer, type Server } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../minio/launcher.ts";
@@ -120,9 +120,9 @@ export async function startControlPlane(options: PlaneOptions): Promise<ControlP
   const closers: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const close of closers.reverse()) await close().catch(() => {});
-    // The webhook drains for ~30 s on SIGTERM; nothing is left to drain in a test run.
+    // Knative's processes drain for ~30 s on SIGTERM; nothing is left to drain in a test run.
     for (const daemon of daemons.reverse())
-      await daemon.stop(daemon.name === "knative-webhook" ? 500 : 10_000);
+      await daemon.stop(daemon.name.startsWith("knative-") ? 1000 : 10_000);
   };
   try {
     const pki = makePki(dir);
@@ -366,14 +366,26 @@ export async function startControlPlane(options: PlaneOptions): Promise<ControlP
     // Knative's controller and autoscaler dial pods and Services by their (fake) addresses:
     // each runs in a network namespace of its own, reaching only the API server.
     const socketPath = join(dir, "apiserver.sock");
+    const open = new Set<Socket>();
     const tunnel: Server = createServer((outside) => {
       const inside = connect(apiPort, "127.0.0.1");
       outside.pipe(inside).pipe(outside);
-      outside.on("error", () => inside.destroy());
-      inside.on("error", () => outside.destroy());
+      for (const socket of [outside, inside]) {
+        open.add(socket);
+        socket.on("close", () => open.delete(socket));
+        socket.on("error", () => {
+          outside.destroy();
+          inside.destroy();
+        });
+      }
     });
     await new Promise<void>((resolve) => tunnel.listen(socketPath, resolve));
-    closers.push(() => new Promise<void>((resolve) => tunnel.close(() => resolve())));
+    // close() waits for every connection to end, and watches never do: end them here.
+    closers.push(async () => {
+      const closed = new Promise<void>((resolve) => tunnel.close(() => resolve()));
+      for (const socket of open) socket.destroy();
+      await closed;
+    });
     const isolated = (name: string, command: string, env: Record<string, string>) =>
       startDaemon({
         name,
