@@ -4,16 +4,16 @@
  * kubectl and helm bound to its kubeconfig, namespaces made per test, and the switch between
  * Knative's stock settings and the project's.
  */
-import { execFile, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { inject } from "vitest";
 import { type KubeApi, kubeApi } from "../../toolchain/control-plane/api.ts";
 import {
   type KnativeSettings,
-  knativeConfigMaps,
+  writeKnativeSettings,
 } from "../../toolchain/control-plane/knative-settings.ts";
+import { type KubectlResult, kubectlFor } from "../../toolchain/control-plane/plane.ts";
 import { helmBin } from "../chart/helm.ts";
 
 const execFileAsync = promisify(execFile);
@@ -33,7 +33,7 @@ export interface ClusterState {
 
 export interface Cluster extends ClusterState {
   api: KubeApi;
-  kubectlRun(args: string[], input?: string): { status: number; stdout: string; stderr: string };
+  kubectlRun(args: string[], input?: string): KubectlResult;
   /** helm with the plane's kubeconfig; resolves with its exit code and both outputs. */
   helm(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** A new namespace that enforces Pod Security "restricted", as a hardened cluster would. */
@@ -64,14 +64,7 @@ let namespaces = 0;
 export function cluster(): Promise<Cluster> {
   connected ??= waitForState(inject("clusterStateFile")).then((state) => {
     const api = kubeApi(state.server, state.token, state.caPem);
-    const kubectlRun = (args: string[], input?: string) => {
-      const result = spawnSync(state.kubectl, [`--kubeconfig=${state.kubeconfig}`, ...args], {
-        input,
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      return { status: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
-    };
+    const kubectlRun = kubectlFor(state.kubectl, state.kubeconfig);
     return {
       ...state,
       api,
@@ -117,9 +110,7 @@ export function cluster(): Promise<Cluster> {
         return name;
       },
       async useKnativeSettings(settings) {
-        const file = join(state.dir, `knative-config-${settings}-${process.pid}.json`);
-        const items = knativeConfigMaps(state.knativeDir, settings);
-        writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items }));
+        const file = writeKnativeSettings(state.dir, state.knativeDir, settings);
         const result = kubectlRun(["apply", "--server-side", "--force-conflicts", "-f", file]);
         if (result.status !== 0)
           throw new Error(`applying Knative's ${settings} settings failed:\n${result.stderr}`);

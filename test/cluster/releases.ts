@@ -4,9 +4,6 @@
  * provides beside it: a namespace of its own per release, the PersistentVolumes a provisioner
  * would make (none exists here), and the Secrets a value set names.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   CHART_DIR,
   type K8sObject,
@@ -93,13 +90,6 @@ export async function provide(
       },
     });
   }
-}
-
-/** A values file, for the values that `--set-json` cannot express on its own line. */
-export function valuesFile(values: Record<string, unknown>): string {
-  const file = join(mkdtempSync(join(tmpdir(), "skiff-values-")), "values.json");
-  writeFileSync(file, JSON.stringify(values));
-  return file;
 }
 
 export async function install(

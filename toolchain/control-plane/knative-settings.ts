@@ -4,7 +4,7 @@
  * the release ships them ("stock") or with the project's knative/config merged in ("project"),
  * as knative/install.sh does on a real cluster.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
@@ -45,4 +45,16 @@ export function knativeConfigMaps(knativeDir: string, settings: KnativeSettings)
     }
   }
   return maps;
+}
+
+/** Writes those ConfigMaps as one List into `dir`, for `kubectl apply -f`, and answers its path. */
+export function writeKnativeSettings(
+  dir: string,
+  knativeDir: string,
+  settings: KnativeSettings,
+): string {
+  const file = join(dir, `knative-config-${settings}-${process.pid}.json`);
+  const items = knativeConfigMaps(knativeDir, settings);
+  writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items }));
+  return file;
 }

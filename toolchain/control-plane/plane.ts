@@ -20,7 +20,7 @@ import { freePort } from "../../minio/launcher.ts";
 import { ApiError, type Json, type KubeApi, kubeApi } from "./api.ts";
 import type { ControlPlaneTools } from "./build.ts";
 import { type Daemon, sleep, startDaemon } from "./daemon.ts";
-import { knativeConfigMaps, yamlDocuments, yamlFiles } from "./knative-settings.ts";
+import { writeKnativeSettings, yamlDocuments, yamlFiles } from "./knative-settings.ts";
 import { makePki } from "./pki.ts";
 
 export interface ControlPlane {
@@ -32,8 +32,6 @@ export interface ControlPlane {
   /** JSON lines, one per request a ServiceAccount made (audit.k8s.io/v1 Events). */
   auditLog: string;
   caPem: string;
-  api: KubeApi;
-  kubectl(args: string[], input?: string): { status: number; stdout: string; stderr: string };
   /** The name of the one (fake) node that pods are scheduled to. */
   nodeName: string;
   stop(): Promise<void>;
@@ -60,6 +58,24 @@ function healthy(url: string, headers: Record<string, string> = {}): Promise<boo
     req.setTimeout(2000, () => req.destroy());
     req.on("error", () => resolve(false));
   });
+}
+
+export interface KubectlResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** kubectl bound to one kubeconfig, answering its exit code and both outputs. */
+export function kubectlFor(bin: string, kubeconfig: string) {
+  return (args: string[], input?: string): KubectlResult => {
+    const result = spawnSync(bin, [`--kubeconfig=${kubeconfig}`, ...args], {
+      input,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { status: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
+  };
 }
 
 /** Marks Knative's networking Ingresses Ready, as a networking layer would once it serves them. */
@@ -216,14 +232,7 @@ export async function startControlPlane(options: PlaneOptions): Promise<ControlP
         "current-context": "skiff-test",
       }),
     );
-    const kubectl = (args: string[], input?: string) => {
-      const result = spawnSync(tools.bin("kubectl"), [`--kubeconfig=${kubeconfig}`, ...args], {
-        input,
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      return { status: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
-    };
+    const kubectl = kubectlFor(tools.bin("kubectl"), kubeconfig);
     const apply = (files: string[], what: string) => {
       const result = kubectl([
         "apply",
@@ -322,10 +331,7 @@ export async function startControlPlane(options: PlaneOptions): Promise<ControlP
     apply([...yamlFiles(join(tools.knativeDir, "crds")), ...yamlFiles(gatewayApiCrds)], "the CRDs");
     await api.create("/api/v1/namespaces", { metadata: { name: KNATIVE_NAMESPACE } });
     // The project's settings to start with; suites switch with test/cluster/plane.ts.
-    const settingsFile = join(dir, "knative-config-project.json");
-    const items = knativeConfigMaps(tools.knativeDir, "project");
-    writeFileSync(settingsFile, JSON.stringify({ apiVersion: "v1", kind: "List", items }));
-    apply([settingsFile], "Knative's ConfigMaps");
+    apply([writeKnativeSettings(dir, tools.knativeDir, "project")], "Knative's ConfigMaps");
 
     const webhookCert = pki.serving("knative-webhook", [`webhook.${KNATIVE_NAMESPACE}.svc`]);
     await api.create(`/api/v1/namespaces/${KNATIVE_NAMESPACE}/secrets`, {
@@ -435,8 +441,6 @@ export async function startControlPlane(options: PlaneOptions): Promise<ControlP
       token,
       auditLog,
       caPem: pki.caPem,
-      api,
-      kubectl,
       nodeName: NODE_NAME,
       async stop() {
         await stop();
