@@ -6,6 +6,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Hono } from "hono";
 import { createFunctionApp, createRoutes } from "../lib/http/function-app.ts";
+import { documentOf } from "../lib/openapi-document.ts";
 import { product } from "../lib/product.ts";
 import type { FunctionName } from "../lib/routing.ts";
 import type { FunctionDeps } from "../lib/run-function.ts";
@@ -68,10 +69,7 @@ export function createInfoApp(options: InfoOptions): Hono {
   );
 
   const ownDocument = () =>
-    routes.getOpenAPI31Document({
-      openapi: "3.1.0",
-      info: { title: "skiff info", version: product.version },
-    }) as OpenApiDocument;
+    documentOf("skiff info", [catalogueRoute, modelsRoute]) as OpenApiDocument;
   let merged: OpenApiDocument | undefined;
   routes.get("/openapi.json", (c) => {
     merged ??= mergeDocuments(

@@ -13,7 +13,9 @@ const ASSETS: Record<string, string> = {
   "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
 };
 
-// Relative URLs so the page works at /docs and at /info/docs alike.
+// Relative URLs so the page works at /docs and at /info/docs alike. The document declares train's
+// bearer scheme, which gives the page its Authorize button; the token it is given there stays
+// across reloads (in the browser's local storage) so "Try it out" keeps working on train.
 const PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -26,7 +28,12 @@ const PAGE = `<!doctype html>
 <div id="reference"></div>
 <script src="docs/swagger-ui-bundle.js"></script>
 <script>
-window.ui = SwaggerUIBundle({ url: "openapi.json", dom_id: "#reference", deepLinking: true });
+window.ui = SwaggerUIBundle({
+  url: "openapi.json",
+  dom_id: "#reference",
+  deepLinking: true,
+  persistAuthorization: true,
+});
 </script>
 </body>
 </html>

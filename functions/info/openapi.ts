@@ -8,7 +8,7 @@ export interface OpenApiDocument {
   openapi: string;
   info: { title: string; version: string; description?: string };
   paths?: Record<string, unknown>;
-  components?: { schemas?: Record<string, unknown>; [section: string]: unknown };
+  components?: Record<string, unknown>;
   [key: string]: unknown;
 }
 
@@ -22,19 +22,24 @@ export function mergeDocuments(
   info: { title: string; version: string; description: string },
 ): OpenApiDocument {
   const paths: Record<string, unknown> = {};
-  const schemas: Record<string, unknown> = {};
+  const components: Record<string, Record<string, unknown>> = {};
   for (const { prefix, document } of parts) {
     for (const [path, item] of Object.entries(document.paths ?? {})) {
       paths[path === "/" ? prefix : `${prefix}${path}`] = item;
     }
-    for (const [name, schema] of Object.entries(document.components?.schemas ?? {})) {
-      const existing = schemas[name];
-      // Two functions naming different shapes alike would silently corrupt the reference.
-      if (existing !== undefined && JSON.stringify(existing) !== JSON.stringify(schema)) {
-        throw new Error(`OpenAPI schema "${name}" is defined differently by two functions`);
+    // Schemas, security schemes and any other section: one namespace per section for all.
+    for (const [section, entries] of Object.entries(document.components ?? {})) {
+      const merged = components[section] ?? {};
+      components[section] = merged;
+      for (const [name, entry] of Object.entries(entries as Record<string, unknown>)) {
+        const existing = merged[name];
+        // Two functions naming different shapes alike would silently corrupt the reference.
+        if (existing !== undefined && JSON.stringify(existing) !== JSON.stringify(entry)) {
+          throw new Error(`OpenAPI ${section} "${name}" is defined differently by two functions`);
+        }
+        merged[name] = entry;
       }
-      schemas[name] = schema;
     }
   }
-  return { openapi: "3.1.0", info, servers: [{ url: "/" }], paths, components: { schemas } };
+  return { openapi: "3.1.0", info, servers: [{ url: "/" }], paths, components };
 }

@@ -30,6 +30,9 @@ const statusOf: Record<ErrorCode, number> = {
   internal: 500,
 };
 
+/** Every code an error body can carry, for the OpenAPI documents' error schema. */
+export const ERROR_CODES = Object.keys(statusOf) as ErrorCode[];
+
 /** Base of every skiff error: a stable machine code and a message safe to show a client. */
 export class SkiffError extends Error {
   readonly code: ErrorCode;

@@ -66,7 +66,31 @@ export const uploadModelRoute = createRoute({
   summary:
     "Register a model trained elsewhere: multipart form with `model` (the ONNX file) and `metadata` (model.json without sha256)",
   tags: ["registry"],
-  request: { params: z.object({ name }) },
+  request: {
+    params: z.object({ name }),
+    // A plain schema, not zod: the handler reads the form itself, and a zod schema here would
+    // put a validator in front of it that buffers the whole upload first.
+    body: {
+      required: true,
+      content: {
+        "multipart/form-data": {
+          schema: {
+            type: "object",
+            required: ["model", "metadata"],
+            properties: {
+              model: { type: "string", format: "binary", description: "The ONNX file" },
+              metadata: {
+                type: "string",
+                description: "model.json without sha256, as JSON",
+                example:
+                  '{"task":"classification","target":"species","classes":["setosa","versicolor","virginica"],"features":[{"name":"sepal_length","type":"number"}]}',
+              },
+            },
+          },
+        },
+      },
+    },
+  },
   responses: {
     201: json(
       z.object({ model: z.string(), version: z.string() }).openapi("NewVersion"),
