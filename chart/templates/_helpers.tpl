@@ -245,6 +245,8 @@ JSON list of every routed path with the Knative Service behind it:
   value: {{ .Values.s3.bucket | quote }}
 - name: SKIFF_S3_FORCE_PATH_STYLE
   value: {{ .Values.s3.forcePathStyle | toString | quote }}
+- name: SKIFF_STORAGE_TIMEOUT_MS
+  value: {{ .Values.s3.timeoutMs | int64 | quote }}
 {{ include "skiff.secretEnv" (dict "root" . "env" "SKIFF_S3_ACCESS_KEY_ID" "key" "accessKeyId") }}
 {{ include "skiff.secretEnv" (dict "root" . "env" "SKIFF_S3_SECRET_ACCESS_KEY" "key" "secretAccessKey") }}
 {{- end -}}

@@ -45,6 +45,11 @@ export const storageEnv = z.object({
   SKIFF_S3_SECRET_ACCESS_KEY: z.string().min(1),
   /** MinIO and most self-hosted S3 servers need path-style addressing. */
   SKIFF_S3_FORCE_PATH_STYLE: flag.default(true),
+  /**
+   * How long storage may stay silent: connecting, and any pause with no bytes moving, fail a
+   * request after this long; a call on a small object (JSON, a listing) fails after it in total.
+   */
+  SKIFF_STORAGE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 });
 
 export type BaseEnv = z.infer<typeof baseEnv>;

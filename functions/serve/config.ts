@@ -68,6 +68,11 @@ export const serveSettings = z.object({
   /** Records kept while storage is unreachable; past this, new records are dropped and counted. */
   SKIFF_PREDICTION_LOG_MAX_BUFFER: count(50_000),
   SKIFF_PREDICTION_LOG_MAX_BUFFER_BYTES: count(64 * 1024 * 1024),
+  /**
+   * On SIGTERM, after the drain: the longest the last writes may take; what is unwritten then is
+   * counted and logged as lost. Kept by a timer, so it holds while storage does not answer.
+   */
+  SKIFF_PREDICTION_LOG_FLUSH_TIMEOUT_MS: millis(20_000),
 });
 
 export const serveEnv = baseEnv.extend(storageEnv.shape).extend(serveSettings.shape);

@@ -19,6 +19,9 @@ export class LineGroup {
   #full: Buffer[] = [];
   #tail: Buffer | undefined;
   #used = 0;
+  /** The request ids of the first and the last line: what names the lines if they are lost. */
+  #firstRequestId: string | undefined;
+  #lastRequestId: string | undefined;
 
   constructor(model: string, day: string) {
     this.model = model;
@@ -34,8 +37,18 @@ export class LineGroup {
     return this.#bytes;
   }
 
-  /** Adds one line (without its newline); answers the bytes it took. */
-  add(line: string): number {
+  get firstRequestId(): string | undefined {
+    return this.#firstRequestId;
+  }
+
+  get lastRequestId(): string | undefined {
+    return this.#lastRequestId;
+  }
+
+  /** Adds one line (without its newline), of call `requestId`; answers the bytes it took. */
+  add(line: string, requestId?: string): number {
+    this.#firstRequestId ??= requestId;
+    this.#lastRequestId = requestId ?? this.#lastRequestId;
     // A UTF-16 unit never takes more than 3 bytes of UTF-8, so this much room always fits.
     const worst = line.length * 3 + 1;
     if (this.#tail === undefined || this.#tail.length - this.#used < worst) {
@@ -65,6 +78,8 @@ export class LineGroup {
   prepend(older: LineGroup): void {
     const body = older.body();
     this.#full.unshift(body);
+    this.#firstRequestId = older.#firstRequestId ?? this.#firstRequestId;
+    this.#lastRequestId ??= older.#lastRequestId;
     this.#records += older.#records;
     this.#bytes += body.length;
   }

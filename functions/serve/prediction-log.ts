@@ -6,7 +6,9 @@
  * every request waiting behind it would feel. When storage is unreachable the batch is
  * retried with backoff; the buffer is bounded, and records past the bound are dropped, counted
  * and warned about, never allowed to grow memory without limit. `close()` flushes what is left,
- * which is what SIGTERM runs before the process exits.
+ * which is what SIGTERM runs before the process exits, within a deadline kept by a timer of its
+ * own: a storage that never answers cannot hold the exit, and what it kept from being written
+ * is counted and logged by model with its first and last request id.
  */
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../lib/logger.ts";
@@ -57,6 +59,10 @@ export class PredictionLog {
   #failures = 0;
   #dropped = 0;
   #closed = false;
+  /** Groups taken from the buffer whose write has not ended. */
+  readonly #inFlight = new Set<LineGroup>();
+  /** Set once close() gave up: writes that end later change nothing. */
+  #abandoned = false;
 
   constructor(options: PredictionLogOptions) {
     this.#options = options;
@@ -99,7 +105,7 @@ export class PredictionLog {
       group = new LineGroup(record.model, day);
       this.#groups.set(key, group);
     }
-    this.#bytes += group.add(line);
+    this.#bytes += group.add(line, record.requestId);
     this.#records++;
     if (
       this.#records >= this.#options.batchSize ||
@@ -124,27 +130,64 @@ export class PredictionLog {
   }
 
   /**
-   * Flushes until the buffer is empty, retrying failed writes, for at most `deadlineMs`. Records
-   * still unwritten then are reported as dropped.
+   * Flushes until the buffer is empty, retrying failed writes, for at most `deadlineMs`: the
+   * deadline is a timer, so it holds even while a write to storage hangs. Records still
+   * unwritten then (buffered, or in a write that has not ended) are counted as dropped and
+   * logged, one error line per model.
    */
   async close(deadlineMs = 20_000): Promise<void> {
     this.#closed = true;
-    const deadline = Date.now() + deadlineMs;
-    while (this.#records > 0 && Date.now() < deadline) {
-      const before = this.#failures;
-      await this.flush();
-      if (this.#failures > before)
-        await sleep(Math.min(this.#backoff(), Math.max(0, deadline - Date.now())));
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
     }
-    if (this.#records > 0) {
-      this.#options.metrics.logRecords.inc({ outcome: "dropped" }, this.#records);
+    const deadline = Date.now() + deadlineMs;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, deadlineMs);
+    });
+    const drained = (async () => {
+      while (this.#records > 0 && Date.now() < deadline) {
+        const before = this.#failures;
+        await this.flush();
+        if (this.#failures > before)
+          await sleep(Math.min(this.#backoff(), Math.max(0, deadline - Date.now())));
+      }
+    })();
+    await Promise.race([drained, expired]);
+    clearTimeout(timer);
+    this.#abandon();
+  }
+
+  /** Counts and logs every record not written, and stops the writes still going from counting. */
+  #abandon(): void {
+    this.#abandoned = true;
+    const lost = new Map<string, { records: number; first?: string; last?: string }>();
+    // Writes in flight hold the older records, so they come first.
+    for (const group of [...this.#inFlight, ...this.#groups.values()]) {
+      if (group.records === 0) continue;
+      const seen = lost.get(group.model);
+      if (seen === undefined) {
+        lost.set(group.model, {
+          records: group.records,
+          first: group.firstRequestId,
+          last: group.lastRequestId,
+        });
+      } else {
+        seen.records += group.records;
+        seen.last = group.lastRequestId ?? seen.last;
+      }
+    }
+    this.#inFlight.clear();
+    this.#groups = new Map();
+    this.#records = 0;
+    this.#bytes = 0;
+    for (const [model, { records, first, last }] of lost) {
+      this.#options.metrics.logRecords.inc({ outcome: "dropped" }, records);
       this.#options.logger.error(
-        { records: this.#records },
+        { model, records, firstRequestId: first, lastRequestId: last },
         "prediction log records lost at shutdown",
       );
-      this.#groups = new Map();
-      this.#records = 0;
-      this.#bytes = 0;
     }
   }
 
@@ -190,18 +233,24 @@ export class PredictionLog {
     await Promise.all(
       [...groups].map(async ([key, group]) => {
         const k = layout.predictionLog(group.model, new Date(`${group.day}T00:00:00Z`), file);
+        this.#inFlight.add(group);
         try {
           await this.#options.store.putBytes(k, group.body(), "application/x-ndjson");
-          this.#options.metrics.logRecords.inc({ outcome: "written" }, group.records);
+          if (!this.#abandoned)
+            this.#options.metrics.logRecords.inc({ outcome: "written" }, group.records);
         } catch (error) {
           failed.push([key, group]);
           this.#options.logger.warn(
             { err: error, records: group.records },
             "prediction log write failed; will retry",
           );
+        } finally {
+          this.#inFlight.delete(group);
         }
       }),
     );
+    // close() has counted these records as lost already.
+    if (this.#abandoned) return;
     if (failed.length === 0) {
       this.#failures = 0;
       this.#dropped = 0;
@@ -230,5 +279,5 @@ export class PredictionLog {
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -73,6 +73,9 @@ export function setUpServe(env: ServeEnv, store: ObjectStore, deps: FunctionDeps
       maxBatch: env.SKIFF_MAX_BATCH,
       defaultModel: env.SKIFF_DEFAULT_MODEL,
     },
-    shutdownHooks: [async () => log?.close(), () => registry.close()],
+    shutdownHooks: [
+      async () => log?.close(env.SKIFF_PREDICTION_LOG_FLUSH_TIMEOUT_MS),
+      () => registry.close(),
+    ],
   };
 }

@@ -74,13 +74,28 @@ export const MULTIPART = {
 const COPY_PART_BYTES = 64 * 1024 * 1024;
 const COPY_CONCURRENCY = 4;
 
+/** Attempts per call: with each bounded, a call cannot go on for long however storage fails. */
+const MAX_ATTEMPTS = 3;
+
+export interface ObjectStoreOptions {
+  /**
+   * The whole of a call on a small object (JSON documents, heads, listings, deletes, multipart
+   * bookkeeping), retries included, is cut after this long. Calls moving object data of any
+   * size are bounded by the client's idle timeout instead, so a large transfer that keeps
+   * moving is never cut. Unset: only the client's own timeouts apply.
+   */
+  timeoutMs?: number;
+}
+
 export class ObjectStore {
   readonly bucket: string;
   readonly client: S3Client;
+  readonly #timeoutMs: number | undefined;
 
-  constructor(client: S3Client, bucket: string) {
+  constructor(client: S3Client, bucket: string, options: ObjectStoreOptions = {}) {
     this.client = client;
     this.bucket = bucket;
+    this.#timeoutMs = options.timeoutMs;
   }
 
   /**
@@ -88,6 +103,7 @@ export class ObjectStore {
    * cluster is built with the public endpoint, since the host is part of the signature.
    */
   static fromEnv(env: StorageEnv, options: { endpoint?: string } = {}): ObjectStore {
+    const timeoutMs = env.SKIFF_STORAGE_TIMEOUT_MS;
     const client = new S3Client({
       endpoint: options.endpoint ?? env.SKIFF_S3_ENDPOINT,
       region: env.SKIFF_S3_REGION,
@@ -99,20 +115,32 @@ export class ObjectStore {
       // Checksums on every request cost CPU and some S3-compatible servers reject them.
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
+      // Without these a storage that accepts connections and never answers (a frozen or
+      // overloaded server) holds a call, and whatever waits on it, forever. The socket timeout
+      // is an idle timeout: it cuts a request once no byte has moved for that long.
+      requestHandler: { connectionTimeout: timeoutMs, socketTimeout: timeoutMs },
+      maxAttempts: MAX_ATTEMPTS,
     });
-    return new ObjectStore(client, env.SKIFF_S3_BUCKET);
+    return new ObjectStore(client, env.SKIFF_S3_BUCKET, { timeoutMs });
+  }
+
+  /** Send options of a call on a small object: cut after the timeout in total. */
+  #bounded(): { abortSignal?: AbortSignal } {
+    return this.#timeoutMs === undefined
+      ? {}
+      : { abortSignal: AbortSignal.timeout(this.#timeoutMs) };
   }
 
   /** Creates the bucket unless it exists already; safe to race with another creator. */
   async ensureBucket(): Promise<void> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), this.#bounded());
       return;
     } catch (error) {
       if (!isMissing(error)) throw storageFailure("check bucket", error);
     }
     try {
-      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }), this.#bounded());
     } catch (error) {
       const name = error instanceof S3ServiceException ? error.name : "";
       if (name !== "BucketAlreadyOwnedByYou" && name !== "BucketAlreadyExists") {
@@ -160,13 +188,17 @@ export class ObjectStore {
   private async writeLifecycle(rules: LifecycleRule[], what: string): Promise<void> {
     try {
       if (rules.length === 0) {
-        await this.client.send(new DeleteBucketLifecycleCommand({ Bucket: this.bucket }));
+        await this.client.send(
+          new DeleteBucketLifecycleCommand({ Bucket: this.bucket }),
+          this.#bounded(),
+        );
       } else {
         await this.client.send(
           new PutBucketLifecycleConfigurationCommand({
             Bucket: this.bucket,
             LifecycleConfiguration: { Rules: rules },
           }),
+          this.#bounded(),
         );
       }
     } catch (error) {
@@ -179,6 +211,7 @@ export class ObjectStore {
     try {
       const out = await this.client.send(
         new GetBucketLifecycleConfigurationCommand({ Bucket: this.bucket }),
+        this.#bounded(),
       );
       return out.Rules ?? [];
     } catch (error) {
@@ -192,7 +225,7 @@ export class ObjectStore {
   /** Answers whether the bucket can be reached; used by readiness checks. */
   async ping(): Promise<boolean> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), this.#bounded());
       return true;
     } catch {
       return false;
@@ -201,7 +234,10 @@ export class ObjectStore {
 
   async exists(key: string): Promise<boolean> {
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: key }),
+        this.#bounded(),
+      );
       return true;
     } catch (error) {
       if (isMissing(error)) return false;
@@ -211,12 +247,19 @@ export class ObjectStore {
 
   /** The object's bytes, or undefined when it does not exist. */
   async getBytes(key: string): Promise<Uint8Array | undefined> {
-    return (await this.getTagged(key))?.bytes;
+    return (await this.getTagged(key, {}))?.bytes;
   }
 
-  private async getTagged(key: string): Promise<{ bytes: Uint8Array; etag?: string } | undefined> {
+  /** `send` bounds the call: small objects are read within the timeout, data as long as it flows. */
+  private async getTagged(
+    key: string,
+    send: { abortSignal?: AbortSignal },
+  ): Promise<{ bytes: Uint8Array; etag?: string } | undefined> {
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key }),
+        send,
+      );
       const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
       return { bytes, etag: out.ETag };
     } catch (error) {
@@ -252,7 +295,7 @@ export class ObjectStore {
     key: string,
     schema: T,
   ): Promise<{ value: z.infer<T>; etag: string } | undefined> {
-    const got = await this.getTagged(key);
+    const got = await this.getTagged(key, this.#bounded());
     if (got === undefined) return undefined;
     if (got.etag === undefined) throw new InternalError(`storage gave no ETag for ${key}`);
     return { value: this.parseJson(key, got.bytes, schema), etag: got.etag };
@@ -280,7 +323,8 @@ export class ObjectStore {
    * getJsonTagged) it fails with one when the object changed since that read.
    */
   async putJson(key: string, value: unknown, options: PutOptions = {}): Promise<void> {
-    await this.putBytes(key, JSON.stringify(value, null, 2), "application/json", options);
+    const body = JSON.stringify(value, null, 2);
+    await this.put(key, body, "application/json", options, this.#bounded());
   }
 
   async putBytes(
@@ -288,6 +332,16 @@ export class ObjectStore {
     body: string | Uint8Array,
     contentType: string,
     options: PutOptions = {},
+  ): Promise<void> {
+    await this.put(key, body, contentType, options, {});
+  }
+
+  private async put(
+    key: string,
+    body: string | Uint8Array,
+    contentType: string,
+    options: PutOptions,
+    send: { abortSignal?: AbortSignal },
   ): Promise<void> {
     try {
       await this.client.send(
@@ -299,6 +353,7 @@ export class ObjectStore {
           ...(options.onlyIfAbsent ? { IfNoneMatch: "*" } : {}),
           ...(options.ifMatch !== undefined ? { IfMatch: options.ifMatch } : {}),
         }),
+        send,
       );
     } catch (error) {
       if (options.onlyIfAbsent && isPreconditionFailed(error)) {
@@ -426,7 +481,10 @@ export class ObjectStore {
   /** Size and last change of an object, or undefined when it does not exist. */
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: key }),
+        this.#bounded(),
+      );
       return { key, size: out.ContentLength ?? 0, lastModified: out.LastModified };
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -443,6 +501,7 @@ export class ObjectStore {
           Key: key,
           ContentType: contentType,
         }),
+        this.#bounded(),
       );
       if (out.UploadId === undefined) throw new Error("no UploadId in the answer");
       return out.UploadId;
@@ -482,6 +541,7 @@ export class ObjectStore {
             KeyMarker: keyMarker,
             UploadIdMarker: uploadIdMarker,
           }),
+          this.#bounded(),
         );
       } catch (error) {
         throw storageFailure("list multipart uploads", error);
@@ -509,6 +569,7 @@ export class ObjectStore {
             UploadId: uploadId,
             PartNumberMarker: marker,
           }),
+          this.#bounded(),
         );
       } catch (error) {
         if (isMissing(error)) return undefined;
@@ -560,6 +621,7 @@ export class ObjectStore {
     try {
       await this.client.send(
         new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
+        this.#bounded(),
       );
     } catch (error) {
       if (!isMissing(error)) throw storageFailure(`abort the upload to ${key}`, error);
@@ -643,7 +705,10 @@ export class ObjectStore {
 
   async delete(key: string): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.client.send(
+        new DeleteObjectCommand({ Bucket: this.bucket, Key: key }),
+        this.#bounded(),
+      );
     } catch (error) {
       throw storageFailure(`delete ${key}`, error);
     }
@@ -689,7 +754,7 @@ export class ObjectStore {
 
   private async send<T extends ListObjectsV2Command>(what: string, command: T) {
     try {
-      return await this.client.send(command);
+      return await this.client.send(command, this.#bounded());
     } catch (error) {
       throw storageFailure(what, error);
     }
