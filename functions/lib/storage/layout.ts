@@ -18,7 +18,7 @@ import { InvalidRequestError } from "../errors.ts";
 export const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Versions are positive integers without leading zeros, so they sort and compare as numbers. */
 export const VERSION_PATTERN = /^[1-9][0-9]{0,8}$/;
-const RUN_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+export const RUN_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 /** Upload ids are random, so nobody can guess another client's upload. */
 export const UPLOAD_ID_PATTERN = /^[0-9a-f]{32}$/;
 

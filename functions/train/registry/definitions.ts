@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireJson } from "../../lib/http/require-json.ts";
-import { NAME_PATTERN } from "../../lib/storage/layout.ts";
+import { NAME_PATTERN, VERSION_PATTERN } from "../../lib/storage/layout.ts";
 
 const name = z
   .string()
@@ -14,7 +14,8 @@ const alias = z
   .string()
   .regex(NAME_PATTERN, "must be a DNS label, e.g. production")
   .openapi({ param: { name: "alias", in: "path" }, example: "production" });
-const version = z.string().openapi({ param: { name: "version", in: "path" }, example: "2" });
+const versionNumber = z.string().regex(VERSION_PATTERN, "must be a version number");
+const version = versionNumber.openapi({ param: { name: "version", in: "path" }, example: "2" });
 const Aliases = z
   .object({ model: z.string(), aliases: z.record(z.string(), z.string()) })
   .openapi("Aliases");
@@ -35,9 +36,7 @@ export const setAliasRoute = createRoute({
       required: true,
       content: {
         "application/json": {
-          schema: z.object({
-            version: z.string().regex(/^[1-9][0-9]*$/, "must be a version number"),
-          }),
+          schema: z.object({ version: versionNumber }),
         },
       },
     },

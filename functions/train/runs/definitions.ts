@@ -4,12 +4,25 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireJson } from "../../lib/http/require-json.ts";
+import { RUN_ID_PATTERN } from "../../lib/storage/layout.ts";
 import { runRequestSchema } from "./plan.ts";
 import { RUN_STATUSES, runRecordSchema } from "./run-record.ts";
 
 // Rebuilt with the OpenAPI-aware zod: a schema made before that import lacks .openapi().
 const Run = z.object(runRecordSchema.shape).openapi("Run");
-const RunId = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
+const RunId = z.object({
+  id: z
+    .string()
+    .regex(RUN_ID_PATTERN, "must be a run id")
+    .openapi({ param: { name: "id", in: "path" }, example: "run-mf3x9k2a-1c2d3e4f" }),
+});
+/** One server-sent event, as the stream's parsers see it: its name and its data. */
+const RunEvent = z
+  .object({
+    event: z.enum(["progress", "end"]),
+    data: z.string().openapi({ description: "The run (as GET /runs/{id} answers it), as JSON" }),
+  })
+  .openapi("RunEvent");
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { "application/json": { schema } },
@@ -76,7 +89,10 @@ export const runEventsRoute = createRoute({
   tags: ["train"],
   request: { params: RunId },
   responses: {
-    200: { description: "text/event-stream of `progress` events, then one `end`" },
+    200: {
+      description: "`progress` events, each with the run as JSON, then one `end` event",
+      content: { "text/event-stream": { schema: RunEvent } },
+    },
     404: { description: "No such run" },
   },
 });
