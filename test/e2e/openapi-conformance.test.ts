@@ -117,6 +117,25 @@ afterAll(() => {
 });
 
 describe("the published OpenAPI document against the running platform (schemathesis)", () => {
+  it("declares the bearer scheme on train's operations, which gives the reference page its Authorize button", async () => {
+    const document = (await (await fetch(`${base}/info/openapi.json`)).json()) as {
+      components: { securitySchemes?: Record<string, unknown> };
+      paths: Record<string, Record<string, { security?: unknown; responses: object }>>;
+    };
+    expect(document.components.securitySchemes).toEqual({
+      bearer: expect.objectContaining({ type: "http", scheme: "bearer" }),
+    });
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const train = path.startsWith("/train");
+        expect(operation.security, `${method} ${path}`).toEqual(
+          train ? [{ bearer: [] }] : undefined,
+        );
+        if (train) expect(Object.keys(operation.responses), `${method} ${path}`).toContain("401");
+      }
+    }
+  });
+
   it("answers every generated request with a status, content type, body and headers the document declares, and never a 5xx", async () => {
     const schemathesis = join(dirname(inject("python").bin), "schemathesis");
     const args = [

@@ -32,7 +32,10 @@ export function mountRegistry(routes: OpenAPIHono, store: ObjectStore): void {
     const type = c.req.header("content-type");
     if (!type?.startsWith("multipart/form-data"))
       throw new UnsupportedMediaTypeError("multipart/form-data", type);
-    const form = await c.req.parseBody();
+    // A form the parser cannot read (no boundary, a cut-off part) is the client's error.
+    const form = await c.req.parseBody().catch((error: unknown) => {
+      throw new InvalidRequestError("the body is not a valid multipart form", { cause: error });
+    });
     const file = form.model;
     if (!(file instanceof File))
       throw new InvalidRequestError("form field model must be the ONNX file");
