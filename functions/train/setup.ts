@@ -1,9 +1,9 @@
 /**
  * @module train/setup
  * Builds train's parts from its settings: the run store, the executor the config chooses (the
- * Kubernetes one follows its Jobs from here until shutdown), the watchdog that fails dead runs,
- * and the sweep of abandoned uploads. Shared by the deployed
- * entry point and local mode.
+ * Kubernetes one follows its Jobs from here until shutdown; the inline one first takes up the
+ * runs an earlier process left), the watchdog that fails dead runs, and the sweep of abandoned
+ * uploads. Shared by the deployed entry point and local mode.
  */
 import { readFileSync } from "node:fs";
 import type { KubeConfig } from "@kubernetes/client-node";
@@ -15,6 +15,7 @@ import { abortStaleUploads } from "./datasets/presigned.ts";
 import type { RunExecutor } from "./executors/executor.ts";
 import { InlineExecutor } from "./executors/inline.ts";
 import { KubernetesExecutor } from "./executors/kubernetes.ts";
+import { resumeInlineRuns } from "./runs/recovery.ts";
 import { RunStore } from "./runs/run-store.ts";
 import { failStaleRuns } from "./runs/watchdog.ts";
 
@@ -38,6 +39,7 @@ function executorFor(
     SKIFF_S3_REGION: env.SKIFF_S3_REGION,
     SKIFF_S3_BUCKET: env.SKIFF_S3_BUCKET,
     SKIFF_S3_FORCE_PATH_STYLE: String(env.SKIFF_S3_FORCE_PATH_STYLE),
+    SKIFF_STORAGE_TIMEOUT_MS: String(env.SKIFF_STORAGE_TIMEOUT_MS),
     SKIFF_LOG_LEVEL: env.SKIFF_LOG_LEVEL,
     SKIFF_RUN_HEARTBEAT_MS: String(env.SKIFF_RUN_HEARTBEAT_MS),
   };
@@ -91,10 +93,28 @@ export function setUpTrain(
 ): TrainParts {
   const runs = new RunStore(store);
   const executor = executorFor(env, runs, deps, options.kubeConfig);
+  // Until it succeeds once (storage may not answer at start), every sweep tries again.
+  let resumed: Promise<unknown> | undefined =
+    executor.kind === "inline" ? undefined : Promise.resolve();
+  const resume = () => {
+    resumed ??= resumeInlineRuns(runs, executor, deps.logger).catch((error: unknown) => {
+      resumed = undefined;
+      throw error;
+    });
+    return resumed;
+  };
+  resume().catch((error: unknown) =>
+    deps.logger.warn({ err: error }, "taking up the runs left queued failed; retrying"),
+  );
   const sweep = async () => {
+    await resume();
     await failStaleRuns(
       runs,
-      { leaseMs: env.SKIFF_RUN_LEASE_MS, queueTimeoutMs: env.SKIFF_RUN_QUEUE_TIMEOUT_MS },
+      {
+        leaseMs: env.SKIFF_RUN_LEASE_MS,
+        queueTimeoutMs: env.SKIFF_RUN_QUEUE_TIMEOUT_MS,
+        holds: (runId) => executor.holds(runId),
+      },
       deps.logger,
     );
     await abortStaleUploads(store, env.SKIFF_UPLOAD_MAX_AGE_MS);

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -186,24 +186,24 @@ describe("running a run", () => {
       return;
     }
     expect(dead.error).toMatch(
-      /^the training process exited (on SIGTERM|with code \d+) before finishing$/,
+      /^train shut down while the run was running \(the training process exited (on SIGTERM|with code \d+)\)$/,
     );
   }, 90_000);
 
   it("fails a run whose heartbeat stopped, and one that was never started", async () => {
     const now = Date.now();
     const stale = await queuedRun({ dataset: "toy", model: "stale", target: "label" });
-    await runs.update(stale.id, {
+    await runs.change(stale.id, () => ({
       status: "running",
       heartbeatAt: new Date(now - 120_000).toISOString(),
-    });
+    }));
     const fresh = await queuedRun({ dataset: "toy", model: "fresh", target: "label" });
-    await runs.update(fresh.id, {
+    await runs.change(fresh.id, () => ({
       status: "running",
       heartbeatAt: new Date(now - 1000).toISOString(),
-    });
+    }));
     const forgotten = await queuedRun({ dataset: "toy", model: "forgotten", target: "label" });
-    await runs.update(forgotten.id, { createdAt: new Date(now - 7_200_000).toISOString() });
+    await runs.change(forgotten.id, () => ({ createdAt: new Date(now - 7_200_000).toISOString() }));
     const failed = await failStaleRuns(
       runs,
       { leaseMs: 60_000, queueTimeoutMs: 3_600_000 },
@@ -215,6 +215,21 @@ describe("running a run", () => {
       "the worker stopped reporting (no heartbeat for 120 s); it probably died",
     );
     expect((await runs.get(fresh.id)).status).toBe("running");
+  });
+
+  it("spares a run past the queue timeout while this process holds it in its own queue", async () => {
+    const now = Date.now();
+    const waiting = await queuedRun({ dataset: "toy", model: "waiting", target: "label" });
+    await runs.change(waiting.id, () => ({ createdAt: new Date(now - 7_200_000).toISOString() }));
+    const options = { leaseMs: 60_000, queueTimeoutMs: 3_600_000 };
+    const logger = capturedLogger("train").logger;
+    const held = (id: string) => id === waiting.id;
+    expect(await failStaleRuns(runs, { ...options, holds: held }, logger, now)).not.toContain(
+      waiting.id,
+    );
+    expect((await runs.get(waiting.id)).status).toBe("queued");
+    expect(await failStaleRuns(runs, options, logger, now)).toContain(waiting.id);
+    expect((await runs.get(waiting.id)).error).toBe("the run was never started within 3600 s");
   });
 
   it("fails a run only while it has not ended, and never over an outcome written meanwhile", async () => {
@@ -250,7 +265,7 @@ describe("running a run", () => {
     const racing = new RunStore(new Interleaved(store.client, store.bucket));
 
     const succeeded = await queuedRun({ dataset: "toy", model: "cas-succeeded", target: "label" });
-    interleave = (id) => runs.update(id, { status: "succeeded", modelVersion: "1" });
+    interleave = (id) => runs.change(id, () => ({ status: "succeeded", modelVersion: "1" }));
     expect(await racing.failUnlessFinished(succeeded.id, () => "the Job failed")).toBeUndefined();
     const kept = await runs.get(succeeded.id);
     expect(kept).toMatchObject({ status: "succeeded", modelVersion: "1" });
@@ -258,7 +273,7 @@ describe("running a run", () => {
 
     const beating = await queuedRun({ dataset: "toy", model: "cas-beating", target: "label" });
     const beat = "2030-01-01T00:00:05.000Z";
-    interleave = (id) => runs.update(id, { status: "running", heartbeatAt: beat });
+    interleave = (id) => runs.change(id, () => ({ status: "running", heartbeatAt: beat }));
     const seen: string[] = [];
     const dead = await racing.failUnlessFinished(beating.id, (current) => {
       seen.push(current.status);
@@ -312,4 +327,74 @@ describe("running a run", () => {
     expect(done.status).toBe("succeeded");
     expect(done.metrics?.accuracy).toBeGreaterThan(0.95);
   }, 300_000);
+});
+
+describe("a run that has ended stays ended", () => {
+  it("is not overwritten by a worker that wakes up after the watchdog failed it", async () => {
+    // Long enough to be caught mid-training: many passes of small batches over 20,000 rows.
+    const lines = ["a,b,c,label"];
+    for (let i = 0; i < 20_000; i++) {
+      const [a, b, c] = [(i * 7) % 13, (i * 11) % 17, (i * 5) % 19];
+      lines.push(`${a},${b},${c},${a + b > c + 8 ? "hi" : "lo"}`);
+    }
+    await uploadDataset(store, "slow", csv(lines), limits);
+    const record = await queuedRun({
+      dataset: "slow",
+      model: "late-worker",
+      target: "label",
+      params: { streaming: true, epochs: 400, batchSize: 32 },
+    });
+    const worker = spawn(
+      process.execPath,
+      ["--import", "tsx", "functions/train/runs/job-main.ts", record.id],
+      {
+        env: { ...process.env, ...jobEnv(), SKIFF_RUN_HEARTBEAT_MS: "100" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let output = "";
+    worker.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    worker.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => worker.once("close", resolve));
+    try {
+      const training = await until(
+        () => runs.get(record.id),
+        (r) => r.status === "running" && r.progress.fraction > 0.01,
+        60_000,
+      );
+      expect(training.status).toBe("running");
+      // The worker stops answering, as a paused VM or a long GC would make it.
+      worker.kill("SIGSTOP");
+      const failed = await failStaleRuns(
+        runs,
+        { leaseMs: 60_000, queueTimeoutMs: 3_600_000 },
+        capturedLogger("train").logger,
+        Date.now() + 120_000,
+      );
+      expect(failed).toContain(record.id);
+      const dead = await runs.get(record.id);
+      expect(dead.status).toBe("failed");
+      worker.kill("SIGCONT");
+      expect(await exited).toBe(0);
+      expect(output).toContain("run ended elsewhere while it trained");
+      expect(await runs.get(record.id)).toEqual(dead);
+      expect(await listVersions(store, "late-worker")).toEqual([]);
+    } finally {
+      worker.kill("SIGKILL");
+    }
+  }, 120_000);
+
+  it("is never changed again, whichever writer comes second", async () => {
+    const record = await queuedRun({ dataset: "toy", model: "final", target: "label" });
+    const ended = await runs.change(record.id, () => ({ status: "succeeded", modelVersion: "3" }));
+    expect(ended).toMatchObject({ status: "succeeded", modelVersion: "3" });
+    expect(await runs.change(record.id, () => ({ status: "running" }))).toBeUndefined();
+    expect(await runs.failUnlessFinished(record.id, () => "too late")).toBeUndefined();
+    expect(await runs.get(record.id)).toEqual(ended);
+    expect(await runs.change("run-nope", () => ({ status: "running" }))).toBeUndefined();
+  });
 });

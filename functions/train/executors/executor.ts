@@ -8,6 +8,8 @@ export interface RunExecutor {
   readonly kind: "inline" | "kubernetes";
   /** Starts (or queues) the job for a run already recorded as queued. */
   start(runId: string): Promise<void>;
+  /** Whether this process has the run's job queued or running (the inline executor's own). */
+  holds(runId: string): boolean;
   /** Stops taking runs; waits (bounded) for inline jobs in progress, or stops following Jobs. */
   close(): Promise<void>;
 }

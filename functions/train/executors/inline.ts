@@ -2,13 +2,14 @@
  * @module train/executors/inline
  * Runs jobs as child processes of the train function, at most `concurrency` at a time, so
  * training never blocks the function's event loop. A child that dies without recording an
- * outcome has its run marked failed at once.
+ * outcome has its run marked failed at once. The queue lives in this process only: what it
+ * held when the process ended is started again by the next one (runs/recovery.ts).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Logger } from "../../lib/logger.ts";
 import type { RunStore } from "../runs/run-store.ts";
 import type { RunExecutor } from "./executor.ts";
-import { jobCommand } from "./job-command.ts";
+import { jobCommand, NOT_ITS_RUN_EXIT_CODE } from "./job-command.ts";
 
 export interface InlineExecutorOptions {
   runs: RunStore;
@@ -31,8 +32,14 @@ export class InlineExecutor implements RunExecutor {
 
   async start(runId: string): Promise<void> {
     if (this.#closed) throw new Error("the executor is shutting down");
+    // A run is started once per process, however many times it is asked for.
+    if (this.holds(runId)) return;
     this.#queue.push(runId);
     this.#next();
+  }
+
+  holds(runId: string): boolean {
+    return this.#running.has(runId) || this.#queue.includes(runId);
   }
 
   async close(): Promise<void> {
@@ -67,11 +74,14 @@ export class InlineExecutor implements RunExecutor {
 
   /** A job that exits without having recorded an outcome died; say so in its run. */
   async #settle(runId: string, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    // It left the run alone: the run had ended, or another worker has it.
+    if (code === NOT_ITS_RUN_EXIT_CODE) return;
+    const how = signal ? `on ${signal}` : `with code ${code}`;
     try {
-      await this.#options.runs.failUnlessFinished(
-        runId,
-        () =>
-          `the training process exited ${signal ? `on ${signal}` : `with code ${code}`} before finishing`,
+      await this.#options.runs.failUnlessFinished(runId, () =>
+        this.#closed
+          ? `train shut down while the run was running (the training process exited ${how})`
+          : `the training process exited ${how} before finishing`,
       );
     } catch (error) {
       this.#options.logger.error({ runId, err: error }, "could not record a dead job");

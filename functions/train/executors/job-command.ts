@@ -18,5 +18,11 @@ export function jobCommand(runId: string): { command: string; args: string[] } {
   return { command: process.execPath, args: [join(dirname(here), "train-job.mjs"), runId] };
 }
 
+/**
+ * The job's exit when the run was not its to take up (it had ended, or another worker has it):
+ * it did nothing, so its executor must not take the exit for a worker that died mid-run.
+ */
+export const NOT_ITS_RUN_EXIT_CODE = 3;
+
 /** The image's command for a Kubernetes Job (the bundle layout). */
 export const IMAGE_JOB_COMMAND = ["node", "dist/train-job.mjs"];

@@ -80,6 +80,11 @@ export class KubernetesExecutor implements RunExecutor {
     this.#options.logger.info({ runId, job: body.metadata.name }, "training job created");
   }
 
+  /** A run's Job runs in the cluster, never in this process. */
+  holds(): boolean {
+    return false;
+  }
+
   /** Stops following the Jobs (bounded: a run being failed is given a moment to land). */
   async close(): Promise<void> {
     this.#closed = true;

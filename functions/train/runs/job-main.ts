@@ -1,15 +1,17 @@
 /**
  * Entry point of one training run: `node train-job.mjs <run id>` (or SKIFF_RUN_ID). The inline
  * executor starts it as a child process; the Kubernetes executor as a Job with the same image.
- * Exits 0 when the run ended (succeeded or failed: the run record says which), 1 if it could
- * not even record the outcome.
+ * Exits 0 when the run ended (succeeded or failed: the run record says which), 3 when the run was
+ * not this job's to take up (ended already, or another worker has it), 1 if it could not even
+ * record the outcome.
  */
 import { z } from "zod";
 import { baseEnv, loadConfigOrExit, storageEnv } from "../../lib/config.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { ObjectStore } from "../../lib/storage/object-store.ts";
 import { trainSettings } from "../config.ts";
-import { runJob } from "./job.ts";
+import { NOT_ITS_RUN_EXIT_CODE } from "../executors/job-command.ts";
+import { RunNotClaimed, runJob } from "./job.ts";
 
 const env = loadConfigOrExit(
   baseEnv.extend(storageEnv.shape).extend({
@@ -33,6 +35,14 @@ try {
   logger.info({ runId, status: run.status }, "run ended");
   logger.flush(() => process.exit(0));
 } catch (error) {
-  logger.error({ runId, err: error }, "could not run the job");
-  logger.flush(() => process.exit(1));
+  if (error instanceof RunNotClaimed) {
+    logger.warn(
+      { runId, status: error.run.status },
+      "run not started: it is not this job's to run",
+    );
+    logger.flush(() => process.exit(NOT_ITS_RUN_EXIT_CODE));
+  } else {
+    logger.error({ runId, err: error }, "could not run the job");
+    logger.flush(() => process.exit(1));
+  }
 }

@@ -1,10 +1,12 @@
 /**
  * @module train/runs/run-store
- * Runs in storage: create, read, update (read-modify-write by the one worker that owns the run),
- * fail a run someone else owns unless it already ended, and list with filters.
+ * Runs in storage: create, read, change and list with filters. Every change after the create is
+ * a compare-and-set on run.json's ETag, and an ended run (succeeded or failed) never changes
+ * again: of two writers that end a run, whichever comes second loses and writes nothing.
  */
 import { randomBytes } from "node:crypto";
-import { ConflictError, NotFoundError } from "../../lib/errors.ts";
+import { NotFoundError } from "../../lib/errors.ts";
+import { updateJson } from "../../lib/storage/conditional-update.ts";
 import { layout } from "../../lib/storage/layout.ts";
 import type { ObjectStore } from "../../lib/storage/object-store.ts";
 import { isFinished, type RunRecord, type RunStatus, runRecordSchema } from "./run-record.ts";
@@ -35,45 +37,49 @@ export class RunStore {
     return run;
   }
 
-  async update(id: string, patch: Partial<RunRecord>): Promise<RunRecord> {
-    const run = { ...(await this.get(id)), ...patch };
-    await this.#store.putJson(layout.runMeta(id), run);
-    return run;
+  /**
+   * Changes a run that has not ended, as a compare-and-set on run.json: `change` sees the record
+   * as stored and gives the fields to write, or undefined to leave it alone, and the write lands
+   * only if nothing wrote the record since that read (else it reads and asks again, a bounded
+   * number of times). Returns the record written, or undefined when the run is missing, had
+   * already ended or `change` spared it. The job's own writes (start, heartbeats, outcome) and
+   * every failing of a run go this way.
+   */
+  async change(
+    id: string,
+    change: (run: RunRecord) => Partial<RunRecord> | undefined,
+  ): Promise<RunRecord | undefined> {
+    const { value, written } = await updateJson(
+      this.#store,
+      layout.runMeta(id),
+      runRecordSchema,
+      (stored) => {
+        if (stored === undefined || isFinished(stored.status)) return undefined;
+        const patch = change(stored);
+        return patch === undefined ? undefined : { ...stored, ...patch };
+      },
+      { what: `run ${id}` },
+    );
+    return written ? value : undefined;
   }
 
   /**
-   * Marks a run failed unless it already ended, as a compare-and-set on run.json: `reason` sees
-   * the record as stored and gives the error, or undefined to leave the run alone, and the write
-   * lands only if nothing wrote the record since that read (else it reads again). The watchdog,
-   * the executors and a start that failed all end runs this way, so an outcome the job recorded
-   * itself is never overwritten. Returns the failed record, or undefined when the run is
-   * missing, had already ended or `reason` spared it.
+   * Marks a run failed unless it already ended: `reason` sees the record as stored and gives the
+   * error, or undefined to leave the run alone. The watchdog, the executors, a restart and a
+   * start that failed all end runs this way, so an outcome the job recorded itself always
+   * stands. Returns the failed record, or undefined when the run is missing, had already ended
+   * or `reason` spared it.
    */
   async failUnlessFinished(
     id: string,
     reason: (run: RunRecord) => string | undefined,
     at = new Date(),
   ): Promise<RunRecord | undefined> {
-    const key = layout.runMeta(id);
-    for (let attempt = 1; ; attempt++) {
-      const stored = await this.#store.getJsonTagged(key, runRecordSchema);
-      if (stored === undefined || isFinished(stored.value.status)) return undefined;
-      const error = reason(stored.value);
+    return this.change(id, (run) => {
+      const error = reason(run);
       if (error === undefined) return undefined;
-      const failed: RunRecord = {
-        ...stored.value,
-        status: "failed",
-        finishedAt: at.toISOString(),
-        error,
-      };
-      try {
-        await this.#store.putJson(key, failed, { ifMatch: stored.etag });
-        return failed;
-      } catch (conflict) {
-        // A heartbeat landed in between; a few in a row would mean something else is wrong.
-        if (!(conflict instanceof ConflictError) || attempt >= 5) throw conflict;
-      }
-    }
+      return { status: "failed", finishedAt: at.toISOString(), error };
+    });
   }
 
   async list(filter: { model?: string; status?: RunStatus } = {}): Promise<RunRecord[]> {
