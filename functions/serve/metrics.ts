@@ -1,8 +1,8 @@
 /**
  * @module serve/metrics
  * What serve reports beyond request counts: inference and load times per model, the rows of
- * each onnxruntime run (how well dynamic batching packs them), cache hits and misses, and
- * prediction-log records written and dropped.
+ * each onnxruntime run (how well dynamic batching packs them), cache hits and misses,
+ * prediction-log records written and dropped, and the warnings predictions carried.
  */
 import { Counter, Histogram, type Registry } from "prom-client";
 
@@ -12,6 +12,7 @@ export interface ServeMetrics {
   load: Histogram<"model" | "outcome">;
   cache: Counter<"outcome">;
   logRecords: Counter<"outcome">;
+  warnings: Counter<"model" | "kind">;
 }
 
 export function createServeMetrics(registry: Registry): ServeMetrics {
@@ -47,6 +48,12 @@ export function createServeMetrics(registry: Registry): ServeMetrics {
       name: "skiff_prediction_log_records_total",
       help: "Prediction log records by outcome: written to storage, or dropped",
       labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    warnings: new Counter({
+      name: "skiff_prediction_warnings_total",
+      help: "Values predictions accepted but warned about, by kind: unseen_category, missing_value",
+      labelNames: ["model", "kind"],
       registers: [registry],
     }),
   };

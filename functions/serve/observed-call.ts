@@ -9,6 +9,7 @@ import type { Tensor } from "onnxruntime-node";
 import { toSkiffError } from "../lib/http/error-handler.ts";
 import type { ServeContext } from "./context.ts";
 import type { PredictionRecord } from "./prediction-log.ts";
+import type { PredictionWarning } from "./prediction-warnings.ts";
 import type { Lookup } from "./registry.ts";
 import { serverTiming } from "./timing.ts";
 
@@ -30,6 +31,8 @@ export interface CallOutcome<T> {
   answer: T;
   /** What the log keeps as the inputs when not the call's own (binary tensors, decoded). */
   loggedInputs?: unknown;
+  /** What was accepted but worth saying; the log and the metrics carry it too. */
+  warnings?: PredictionWarning[];
 }
 
 export async function observedCall<T>(
@@ -52,7 +55,12 @@ export async function observedCall<T>(
   };
   // One literal of one shape for both outcomes (an undefined `error` is left out of the line):
   // an object spread from a shared part takes JSON.stringify's slow path, about 3 µs a call.
-  const record = (inputs: unknown, status: number, error?: string): PredictionRecord => ({
+  const record = (
+    inputs: unknown,
+    status: number,
+    error?: string,
+    warnings?: PredictionWarning[],
+  ): PredictionRecord => ({
     requestId,
     time,
     model: model.name,
@@ -62,12 +70,15 @@ export async function observedCall<T>(
     status,
     latencyMs: performance.now() - call.started,
     error,
+    warnings,
   });
   try {
-    const { outputsJson, answer, loggedInputs } = await work(run);
+    const { outputsJson, answer, loggedInputs, warnings } = await work(run);
     ctx.metrics.inference.observe({ model: model.name, version: model.version }, inferMs / 1000);
     c.header("Server-Timing", serverTiming(loadMs, inferMs));
-    ctx.log?.append(record(loggedInputs ?? call.inputs, 200), outputsJson);
+    const said = warnings !== undefined && warnings.length > 0 ? warnings : undefined;
+    for (const w of said ?? []) ctx.metrics.warnings.inc({ model: model.name, kind: w.warning });
+    ctx.log?.append(record(loggedInputs ?? call.inputs, 200, undefined, said), outputsJson);
     return answer;
   } catch (error) {
     const failure = toSkiffError(error);

@@ -17,6 +17,7 @@ import type { ObjectStore } from "../lib/storage/object-store.ts";
 import { withMembers } from "./json-members.ts";
 import { LineGroup } from "./line-group.ts";
 import type { ServeMetrics } from "./metrics.ts";
+import type { PredictionWarning } from "./prediction-warnings.ts";
 
 export interface PredictionRecord {
   requestId: string;
@@ -29,6 +30,8 @@ export interface PredictionRecord {
   inputs: unknown;
   outputs?: unknown;
   error?: string;
+  /** What the call accepted but said in its answer (unseen categories, imputed values). */
+  warnings?: PredictionWarning[];
 }
 
 export interface PredictionLogOptions {

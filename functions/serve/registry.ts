@@ -2,17 +2,28 @@
  * @module serve/registry
  * The models held in memory, by name and version. Each version is loaded once however many
  * requests ask for it at the same time; the least recently used are evicted past a bound; a
- * failed load is reported, then retried, never cached for good. A request without a version
- * follows the model's default (production alias, else newest), which is looked up again in the
- * background so an alias move is followed without a restart: the new version is loaded before
- * requests switch to it.
+ * failed load is reported, then retried, never cached for good. A request names a version by
+ * number or by alias; without either it follows the model's default (production alias, else
+ * newest). A number always means that version (an alias named like a number is never looked up).
+ * Every refresh reads each known model's catalogue again, once: a moved alias or default is
+ * followed without a restart (the new version is loaded before requests switch to it), and a
+ * cached version that no longer exists is evicted, so it answers 404 from then on.
+ *
+ * A model is loaded only if its model.json fits its graph (checkServable): one that does not
+ * fails to load with the reasons, on every API alike.
  */
 import { NotFoundError, NotReadyError, SkiffError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
-import { VERSION_PATTERN } from "../lib/storage/layout.ts";
-import type { ModelRepository, StoredModel } from "../lib/storage/model-repository.ts";
+import { NAME_PATTERN, VERSION_PATTERN } from "../lib/storage/layout.ts";
+import {
+  defaultVersionOf,
+  type ModelCatalogue,
+  type ModelRepository,
+  type StoredModel,
+} from "../lib/storage/model-repository.ts";
 import type { ModelRef } from "./config.ts";
 import type { ServeMetrics } from "./metrics.ts";
+import { checkServable, UnservableModelError } from "./predict/plan.ts";
 import { OnnxModel } from "./runtime/onnx-model.ts";
 
 export interface RegistryOptions {
@@ -44,6 +55,11 @@ type Entry =
 export type ModelState = "ready" | "loading" | "failed" | "absent";
 
 const key = (name: string, version: string) => `${name}@${version}`;
+const nameOf = (k: string) => k.slice(0, k.lastIndexOf("@"));
+const versionOf = (k: string) => k.slice(k.lastIndexOf("@") + 1);
+
+const noSuchVersion = (name: string, ref: string) =>
+  new NotFoundError(`model ${name} has no version or alias "${ref}"`);
 
 /** What a failed load says to clients: only skiff's own errors carry a message meant for them. */
 const reasonOf = (error: unknown) =>
@@ -52,12 +68,22 @@ const reasonOf = (error: unknown) =>
 const failedToLoad = (name: string, version: string, reason: string) =>
   new NotReadyError(`model ${name} version ${version} failed to load: ${reason}`);
 
+/** A model whose model.json does not fit its graph is released and fails to load, saying why. */
+function servable(model: OnnxModel): OnnxModel {
+  const reasons = checkServable(model);
+  if (reasons.length === 0) return model;
+  model.retire();
+  throw new UnservableModelError(reasons);
+}
+
 export class ModelRegistry {
   readonly #options: RegistryOptions;
   /** Insertion order is recency order: a hit moves its entry to the end. */
   readonly #entries = new Map<string, Entry>();
   /** Each model's default version as last looked up. */
   readonly #defaults = new Map<string, string>();
+  /** Per model, the aliases requests have used, alias → version, as last looked up. */
+  readonly #aliases = new Map<string, Map<string, string>>();
   #refreshing: Promise<void> | undefined;
   readonly #timer: NodeJS.Timeout | undefined;
 
@@ -69,13 +95,18 @@ export class ModelRegistry {
     }
   }
 
-  /** The model for `name` at `version`, or at its default version when none is given. */
-  async get(name: string, version?: string): Promise<Lookup> {
-    if (version !== undefined && !VERSION_PATTERN.test(version)) {
-      throw new NotFoundError(`model ${name} has no version "${version}"`);
-    }
-    const resolved = version ?? (await this.#defaultVersion(name));
-    return this.#getVersion(name, resolved);
+  /**
+   * The model for `name` at `ref`: a version number or an alias; without one, the default
+   * version. The model's `version` is always the concrete version that answers.
+   */
+  async get(name: string, ref?: string): Promise<Lookup> {
+    const version =
+      ref === undefined
+        ? await this.#defaultVersion(name)
+        : VERSION_PATTERN.test(ref)
+          ? ref
+          : await this.#aliasVersion(name, ref);
+    return this.#getVersion(name, version);
   }
 
   /** Every stored version of `name`, oldest first. */
@@ -110,20 +141,56 @@ export class ModelRegistry {
   }
 
   async #refreshAll(): Promise<void> {
-    for (const [name, current] of this.#defaults) {
+    const names = new Set([
+      ...this.#defaults.keys(),
+      ...this.#aliases.keys(),
+      ...[...this.#entries.keys()].map(nameOf),
+    ]);
+    for (const name of names) {
       try {
-        const latest = await this.#options.repository.resolve(name);
-        if (latest === current) continue;
-        await this.#getVersion(name, latest);
-        this.#defaults.set(name, latest);
-        this.#options.logger.info(
-          { model: name, from: current, to: latest },
-          "default version changed",
-        );
+        await this.#refreshModel(name, await this.#options.repository.catalogue(name));
       } catch (error) {
         // Keep serving what we have; the next round tries again.
-        this.#options.logger.warn({ model: name, err: error }, "could not refresh default version");
+        this.#options.logger.warn({ model: name, err: error }, "could not refresh model versions");
       }
+    }
+  }
+
+  /** Follows moved defaults and aliases, new version loaded first; then drops deleted versions. */
+  async #refreshModel(name: string, catalogue: ModelCatalogue): Promise<void> {
+    const current = this.#defaults.get(name);
+    if (current !== undefined) {
+      if (catalogue.versions.length === 0) this.#defaults.delete(name);
+      else {
+        const latest = defaultVersionOf(name, catalogue);
+        if (latest !== current) {
+          await this.#getVersion(name, latest);
+          this.#defaults.set(name, latest);
+          this.#options.logger.info(
+            { model: name, from: current, to: latest },
+            "default version changed",
+          );
+        }
+      }
+    }
+    const aliases = this.#aliases.get(name);
+    for (const [alias, from] of aliases ?? []) {
+      const to = catalogue.aliases[alias];
+      if (to === undefined || !catalogue.versions.includes(to)) {
+        // Gone: the next request for it reads the catalogue and is told so.
+        aliases?.delete(alias);
+      } else if (to !== from) {
+        await this.#getVersion(name, to);
+        aliases?.set(alias, to);
+        this.#options.logger.info({ model: name, alias, from, to }, "alias moved");
+      }
+    }
+    const exists = new Set(catalogue.versions);
+    for (const [k, entry] of this.#entries) {
+      if (nameOf(k) !== name || exists.has(versionOf(k)) || entry.state === "loading") continue;
+      this.#entries.delete(k);
+      if (entry.state === "ready") entry.model.retire();
+      this.#options.logger.info({ model: name, version: versionOf(k) }, "deleted version evicted");
     }
   }
 
@@ -133,6 +200,23 @@ export class ModelRegistry {
     const resolved = await this.#options.repository.resolve(name);
     this.#defaults.set(name, resolved);
     return resolved;
+  }
+
+  /** An alias's version as last looked up; one not seen yet is read from storage. */
+  async #aliasVersion(name: string, alias: string): Promise<string> {
+    if (!NAME_PATTERN.test(alias)) throw noSuchVersion(name, alias);
+    const known = this.#aliases.get(name)?.get(alias);
+    if (known !== undefined) return known;
+    const catalogue = await this.#options.repository.catalogue(name);
+    if (catalogue.versions.length === 0) throw new NotFoundError(`model ${name} does not exist`);
+    const version = catalogue.aliases[alias];
+    if (version === undefined || !catalogue.versions.includes(version)) {
+      throw noSuchVersion(name, alias);
+    }
+    const aliases = this.#aliases.get(name) ?? new Map<string, string>();
+    aliases.set(alias, version);
+    this.#aliases.set(name, aliases);
+    return version;
   }
 
   async #getVersion(name: string, version: string): Promise<Lookup> {
@@ -170,7 +254,7 @@ export class ModelRegistry {
           batchMaxRows: this.#options.batchMaxRows ?? 0,
           onRun: (rows) => this.#options.metrics.runRows.observe({ model: stored.name }, rows),
         }));
-    const promise = this.#options.repository.read(name, version).then(load);
+    const promise = this.#options.repository.read(name, version).then(load).then(servable);
     this.#entries.set(k, { state: "loading", promise });
     promise.then(
       (model) => {

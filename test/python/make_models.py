@@ -10,6 +10,7 @@ downloaded.
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +19,9 @@ import sklearn
 import skl2onnx
 from skl2onnx import to_onnx
 from skl2onnx.common.data_types import FloatTensorType
-from sklearn.datasets import load_diabetes, load_iris
+from sklearn.datasets import load_diabetes, load_iris, load_linnerud, load_wine
 from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.svm import SVC
 
 IRIS_FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 ROWS_PER_CLASS = 7
@@ -70,6 +72,8 @@ def iris(out: Path, rng: np.random.Generator) -> dict:
 
     save(export(model, 4), out / "iris-zipmap.onnx")
     save(export(model, 4, {id(model): {"zipmap": False}}), out / "iris.onnx")
+    # One float output per class (ssetosa, sversicolor, svirginica) beside the labels.
+    save(export(model, 4, {id(model): {"zipmap": "columns"}}), out / "iris-columns.onnx")
 
     return answers(model, IRIS_FEATURES, x[pick_rows(target, ROWS_PER_CLASS, rng)])
 
@@ -86,6 +90,41 @@ def diabetes(out: Path, rng: np.random.Generator) -> dict:
         "features": list(data.feature_names),
         "rows": rows.tolist(),
         "values": model.predict(rows).tolist(),
+    }
+
+
+def wine_svc(out: Path, rng: np.random.Generator) -> dict:
+    """An SVC whose labels come from its decision function and its probabilities from a separate
+    calibration: on unscaled wine they disagree with the argmax on about one row in seven, and
+    the rows picked include every such row."""
+    data = load_wine()
+    x = data.data.astype(np.float32)
+    labels = data.target_names[data.target]
+    with warnings.catch_warnings():
+        # probability=True is deprecated from scikit-learn 1.9 on, and still what users export.
+        warnings.simplefilter("ignore", FutureWarning)
+        model = SVC(probability=True, random_state=0).fit(x, labels)
+        disagree = np.flatnonzero(
+            model.predict(x) != model.classes_[model.predict_proba(x).argmax(axis=1)]
+        )
+        save(export(model, x.shape[1], {id(model): {"zipmap": False}}), out / "wine-svc.onnx")
+        picked = np.union1d(disagree, pick_rows(data.target, 5, rng))
+        return answers(model, list(data.feature_names), x[picked])
+
+
+def linnerud(out: Path) -> dict:
+    """A regressor with three targets: one output column per target."""
+    data = load_linnerud()
+    x = data.data.astype(np.float32)
+    model = LinearRegression().fit(x, data.target)
+
+    save(export(model, x.shape[1]), out / "linnerud.onnx")
+
+    return {
+        "features": list(data.feature_names),
+        "targets": list(data.target_names),
+        "rows": x.tolist(),
+        "values": model.predict(x).tolist(),
     }
 
 
@@ -117,10 +156,19 @@ def main() -> None:
         },
         "iris": iris(out, rng),
         "diabetes": diabetes(out, rng),
+        "wine_svc": wine_svc(out, rng),
+        "linnerud": linnerud(out),
     }
     (out / "expected.json").write_text(json.dumps(expected, indent=2) + "\n")
 
-    for name in ("iris-zipmap.onnx", "iris.onnx", "diabetes.onnx"):
+    for name in (
+        "iris-zipmap.onnx",
+        "iris.onnx",
+        "iris-columns.onnx",
+        "diabetes.onnx",
+        "wine-svc.onnx",
+        "linnerud.onnx",
+    ):
         model = onnx.load(out / name)
         opsets = ", ".join(f"{o.domain or 'ai.onnx'}={o.version}" for o in model.opset_import)
         outputs = ", ".join(o.name for o in model.graph.output)

@@ -20,7 +20,7 @@ declare module "vitest" {
     python: {
       /** The virtual environment's interpreter: run scripts and `-m` modules with it. */
       bin: string;
-      /** Holds iris-zipmap.onnx, iris.onnx, diabetes.onnx and expected.json. */
+      /** Holds the models make_models.py writes (iris*.onnx, diabetes.onnx, ...) and expected.json. */
       models: string;
     };
   }

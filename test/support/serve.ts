@@ -24,6 +24,10 @@ export interface Expected {
     probabilities: number[][];
   };
   diabetes: { features: string[]; rows: number[][]; values: number[] };
+  /** An SVC whose labels disagree with the argmax of its probabilities on some rows. */
+  wine_svc: Expected["iris"];
+  /** A regressor with several targets: one row of values per row. */
+  linnerud: { features: string[]; targets: string[]; rows: number[][]; values: number[][] };
 }
 
 export function pythonModels(): { file: (name: string) => Uint8Array; expected: Expected } {

@@ -20,6 +20,11 @@ export const modelRecordSchema = z.looseObject({
   /** In the order the model takes them when its input is one matrix. */
   features: z.array(featureSchema).min(1),
   target: z.string().optional(),
+  /**
+   * A regressor with several targets: their names, one per column of the value output, in
+   * order. Without it such a model answers `target_0`, `target_1`, ...
+   */
+  targets: z.array(z.string().min(1)).min(1).optional(),
   /** Class labels in the order of the probability columns. */
   classes: z.array(z.union([z.string(), z.number()])).optional(),
   /** Hex sha256 of model.onnx; checked before a session is created. */

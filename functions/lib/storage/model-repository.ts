@@ -5,6 +5,7 @@
  * as such, never as a half-loaded one.
  */
 import { createHash } from "node:crypto";
+import { z } from "zod";
 import { InternalError, NotFoundError } from "../errors.ts";
 import { layout } from "./layout.ts";
 import { listVersions, readAliases } from "./model-catalogue.ts";
@@ -21,6 +22,22 @@ export interface StoredModel {
   onnx: Uint8Array;
 }
 
+export interface ModelCatalogue {
+  /** alias → version, as aliases.json has them. */
+  aliases: Record<string, string>;
+  /** Oldest first. */
+  versions: string[];
+}
+
+/** The `production` alias when it names a version that exists, else the newest version. */
+export function defaultVersionOf(name: string, catalogue: ModelCatalogue): string {
+  const aliased = catalogue.aliases[DEFAULT_ALIAS];
+  if (aliased !== undefined && catalogue.versions.includes(aliased)) return aliased;
+  const newest = catalogue.versions.at(-1);
+  if (newest === undefined) throw new NotFoundError(`model ${name} does not exist`);
+  return newest;
+}
+
 /** A model whose stored files are missing or do not match each other. */
 export class CorruptModelError extends InternalError {}
 
@@ -33,15 +50,16 @@ export class ModelRepository {
 
   /** The version a request without one means: the `production` alias, else the newest. */
   async resolve(name: string): Promise<string> {
+    return defaultVersionOf(name, await this.catalogue(name));
+  }
+
+  /** The model's versions and aliases as stored now: one list and one read. */
+  async catalogue(name: string): Promise<ModelCatalogue> {
     const [aliases, versions] = await Promise.all([
       readAliases(this.#store, name),
       listVersions(this.#store, name),
     ]);
-    const aliased = aliases[DEFAULT_ALIAS];
-    if (aliased !== undefined && versions.includes(aliased)) return aliased;
-    const newest = versions.at(-1);
-    if (newest === undefined) throw new NotFoundError(`model ${name} does not exist`);
-    return newest;
+    return { aliases, versions };
   }
 
   /** Every version of `name`, oldest first. */
@@ -50,16 +68,26 @@ export class ModelRepository {
   }
 
   async readRecord(name: string, version: string): Promise<ModelRecord> {
-    let record: ModelRecord | undefined;
+    let stored: unknown;
     try {
-      record = await this.#store.getJson(layout.modelMeta(name, version), modelRecordSchema);
+      stored = await this.#store.getJson(layout.modelMeta(name, version), z.unknown());
     } catch (error) {
-      throw new CorruptModelError(`model ${name} version ${version}: model.json is invalid`, {
+      throw new CorruptModelError(`model ${name} version ${version}: model.json is not JSON`, {
         cause: error,
       });
     }
-    if (record === undefined) throw new NotFoundError(`model ${name} has no version ${version}`);
-    return record;
+    if (stored === undefined) throw new NotFoundError(`model ${name} has no version ${version}`);
+    const parsed = modelRecordSchema.safeParse(stored);
+    if (!parsed.success) {
+      // The fields and what is wrong with them: whoever wrote the file needs them to fix it.
+      const issues = parsed.error.issues
+        .map((issue) => `${["model.json", ...issue.path.map(String)].join(".")}: ${issue.message}`)
+        .join("; ");
+      throw new CorruptModelError(`model ${name} version ${version}: ${issues}`, {
+        cause: parsed.error,
+      });
+    }
+    return parsed.data;
   }
 
   /** The record and the ONNX bytes, checked against the record's sha256. */

@@ -1,12 +1,23 @@
 /**
  * @module serve/predict/encode
- * Named-feature instances → the model's input tensors, checking every value against model.json:
- * a missing, extra or ill-typed feature is a 400 that names it.
+ * Named-feature instances → the model's input tensors, checking every value against model.json
+ * and against the tensor's element type: a missing, extra or ill-typed feature, or a value the
+ * element type cannot hold (1e39 in FP32, 300 in UINT8), is a 400 that names it.
  */
+
+import type { Tensor } from "onnxruntime-node";
 import * as ort from "onnxruntime-node";
 import { InvalidRequestError } from "../../lib/errors.ts";
 import type { ModelFeature } from "../../lib/storage/model-record.ts";
-import { allocate, type ElementKind, elementKindOf } from "../runtime/datatypes.ts";
+import type { PredictionWarning } from "../prediction-warnings.ts";
+import {
+  allocate,
+  type ElementKind,
+  elementKindOf,
+  elementProblem,
+  writeElement,
+} from "../runtime/datatypes.ts";
+import type { TensorSpec } from "../runtime/onnx-model.ts";
 import type { PredictPlan } from "./plan.ts";
 
 type Instance = Record<string, unknown>;
@@ -30,24 +41,40 @@ const EXPECTED: Record<ModelFeature["type"], string> = {
   string: "a string",
 };
 
-/** Checks one value against its feature and writes it into `column` at `index`. */
-function write(
-  column: Column,
-  kind: ElementKind,
-  index: number,
-  feature: ModelFeature,
-  value: unknown,
-  where: string,
-): void {
+/** A JSON value as the element type takes it: booleans as 0/1 in numbers, 0/1 as booleans. */
+function asElement(kind: ElementKind, value: unknown): unknown {
+  if (kind === "bool") return value === 0 ? false : value === 1 ? true : value;
+  if (kind !== "string" && typeof value === "boolean") return Number(value);
+  return value;
+}
+
+interface Cell {
+  column: Column;
+  type: Tensor.Type;
+  index: number;
+  feature: ModelFeature;
+  /** The categories the graph one-hot encodes this feature over, when it does. */
+  categories: ReadonlySet<string> | undefined;
+  where: string;
+  instance: number;
+}
+
+/**
+ * Checks one value against its feature and its element type and writes it into the column. A
+ * nullable feature's missing value (null, or no key at all) is NaN for numbers and "" for
+ * categories, which the graph imputes; that, and a category the graph does not know, is said in
+ * `warnings`.
+ */
+function write(cell: Cell, value: unknown, warnings: PredictionWarning[] | undefined): void {
+  const { column, type, index, feature, where } = cell;
+  const kind = elementKindOf(type);
+  const warn = (warning: PredictionWarning["warning"], extra?: { value: string }) =>
+    warnings?.push({ instance: cell.instance, feature: feature.name, warning, ...extra });
   if (value === null || value === undefined) {
-    // A nullable feature's missing value is NaN for numbers and "" for categories; the graph
-    // imputes either.
-    if (value === null && feature.nullable && kind === "float") {
-      (column as Float32Array)[index] = Number.NaN;
-      return;
-    }
-    if (value === null && feature.nullable && kind === "string") {
-      (column as string[])[index] = "";
+    if (feature.nullable && (kind === "float" || kind === "string")) {
+      if (kind === "float") (column as Float32Array)[index] = Number.NaN;
+      else (column as string[])[index] = "";
+      warn("missing_value");
       return;
     }
     throw new InvalidRequestError(
@@ -66,24 +93,15 @@ function write(
     throw new InvalidRequestError(
       `${where} must be ${EXPECTED[feature.type]}, got ${describe(value)}`,
     );
-  switch (kind) {
-    case "string":
-      (column as string[])[index] = String(value);
-      return;
-    case "bigint":
-      if (!Number.isSafeInteger(value))
-        throw new InvalidRequestError(`${where} must be an integer, got ${describe(value)}`);
-      (column as BigInt64Array)[index] = BigInt(value as number);
-      return;
-    case "integer":
-    case "bool":
-      if (typeof value === "boolean") (column as Uint8Array)[index] = value ? 1 : 0;
-      else if (Number.isInteger(value)) (column as Int32Array)[index] = value as number;
-      else throw new InvalidRequestError(`${where} must be an integer, got ${describe(value)}`);
-      return;
-    default:
-      (column as Float32Array)[index] =
-        typeof value === "boolean" ? Number(value) : (value as number);
+  const element = kind === "string" ? String(value) : asElement(kind, value);
+  const problem = elementProblem(type, element);
+  if (problem !== undefined)
+    throw new InvalidRequestError(`${where} must be ${problem}, got ${describe(value)}`);
+  writeElement(column, type, index, element);
+  if (cell.categories !== undefined && kind === "string") {
+    if (element === "") warn("missing_value");
+    else if (!cell.categories.has(element as string))
+      warn("unseen_category", { value: element as string });
   }
 }
 
@@ -103,11 +121,15 @@ function checkKeys(plan: PredictPlan, instance: unknown, prefix: string): Instan
   return instance as Instance;
 }
 
-/** `single` names fields without an index, as the request named them. */
+/**
+ * `single` names fields without an index, as the request named them. What was accepted but is
+ * worth saying (see prediction-warnings) is pushed onto `warnings`, when given.
+ */
 export function encodeInstances(
   plan: PredictPlan,
   instances: unknown[],
   single: boolean,
+  warnings?: PredictionWarning[],
 ): Record<string, ort.Tensor> {
   const n = instances.length;
   if (n === 0) throw new InvalidRequestError("instances must not be empty");
@@ -115,42 +137,46 @@ export function encodeInstances(
   const { layout, features } = plan;
   if (layout.kind === "matrix") {
     const width = features.length;
-    const data = allocate(layout.input.type, n * width);
-    const kind = elementKindOf(layout.input.type);
+    const { type } = layout.input;
+    const column = allocate(type, n * width);
     for (let i = 0; i < n; i++) {
       const prefix = prefixOf(i);
       const instance = checkKeys(plan, instances[i], prefix);
       for (let j = 0; j < width; j++) {
         const feature = features[j] as ModelFeature;
-        write(
-          data,
-          kind,
-          i * width + j,
+        const cell = {
+          column,
+          type,
+          index: i * width + j,
           feature,
-          instance[feature.name],
-          `${prefix}${feature.name}`,
-        );
+          categories: undefined,
+          where: `${prefix}${feature.name}`,
+          instance: i,
+        };
+        write(cell, instance[feature.name], warnings);
       }
     }
     return {
-      [layout.input.name]: new ort.Tensor(layout.input.type, data as Float32Array, [n, width]),
+      [layout.input.name]: new ort.Tensor(type, column as Float32Array, [n, width]),
     };
   }
   const columns = layout.inputs.map((spec) => allocate(spec.type, n));
-  const kinds = layout.inputs.map((spec) => elementKindOf(spec.type));
   for (let i = 0; i < n; i++) {
     const prefix = prefixOf(i);
     const instance = checkKeys(plan, instances[i], prefix);
     for (let j = 0; j < features.length; j++) {
       const feature = features[j] as ModelFeature;
-      write(
-        columns[j] as Column,
-        kinds[j] as ElementKind,
-        i,
+      const spec = layout.inputs[j] as TensorSpec;
+      const cell = {
+        column: columns[j] as Column,
+        type: spec.type,
+        index: i,
         feature,
-        instance[feature.name],
-        `${prefix}${feature.name}`,
-      );
+        categories: plan.categories.get(spec.name),
+        where: `${prefix}${feature.name}`,
+        instance: i,
+      };
+      write(cell, instance[feature.name], warnings);
     }
   }
   const feeds: Record<string, ort.Tensor> = {};

@@ -14,18 +14,31 @@ export type InputLayout =
   /** One [N, 1] (or [N]) tensor per feature, named like the feature. */
   | { kind: "columns"; inputs: TensorSpec[] };
 
+/** Where class probabilities are: one [N, C] tensor, or one [N] tensor per class, in class order. */
+export type ProbabilitySource =
+  | { kind: "matrix"; output: string }
+  /** skl2onnx's zipmap="columns": an output per class, named `s<label>` or `i<label>`. */
+  | { kind: "columns"; outputs: string[] };
+
 export type OutputPlan =
-  | { task: "classification"; probabilities: string; classes: Array<string | number> }
   | {
       task: "classification";
-      label: string;
-      probabilities: undefined;
+      /** The graph's own label output, which is the model's decision: never re-derived. */
+      label: string | undefined;
+      probabilities: ProbabilitySource | undefined;
       classes: Array<string | number> | undefined;
     }
-  | { task: "regression"; value: string };
+  | {
+      task: "regression";
+      value: string;
+      /** Names of the targets, one per column of `value`; undefined: one value per instance. */
+      targets: string[] | undefined;
+    };
 
 export interface PredictPlan {
   features: ModelFeature[];
+  /** Per categorical feature the graph one-hot encodes itself: the categories it knows. */
+  categories: ReadonlyMap<string, ReadonlySet<string>>;
   featureNames: Set<string>;
   layout: InputLayout;
   output: OutputPlan;
@@ -44,90 +57,215 @@ const NUMERIC: ReadonlySet<Tensor.Type> = new Set([
   "uint64",
 ]);
 const FLOATS: ReadonlySet<Tensor.Type> = new Set(["float32", "float64"]);
+const LABELS: ReadonlySet<Tensor.Type> = new Set(["string", "int64", "int32"]);
 
-function unservable(model: OnnxModel, why: string): InternalError {
-  return new InternalError(
-    `model ${model.name} version ${model.version} cannot take named features: ${why}`,
-  );
+/**
+ * A model whose model.json does not fit its graph, or whose graph skiff cannot serve by named
+ * features: each reason is one sentence naming what contradicts what.
+ */
+export class UnservableModelError extends InternalError {
+  readonly reasons: string[];
+
+  constructor(reasons: string[]) {
+    super(`model.json does not fit the graph: ${reasons.join("; ")}`);
+    this.reasons = reasons;
+  }
 }
 
-function layoutOf(model: OnnxModel, features: ModelFeature[]): InputLayout {
+const describeTensor = (t: TensorSpec) => `${t.name} (${t.type} [${t.shape}])`;
+
+function layoutOf(
+  model: OnnxModel,
+  features: ModelFeature[],
+  reasons: string[],
+): InputLayout | undefined {
   const [only] = model.inputs;
   const byName = features.every((f) => model.input(f.name) !== undefined);
   if (byName && model.inputs.length === features.length) {
     return { kind: "columns", inputs: features.map((f) => model.input(f.name) as TensorSpec) };
   }
   if (model.inputs.length === 1 && only) {
-    if (!NUMERIC.has(only.type) && only.type !== "bool")
-      throw unservable(model, `input ${only.name} is ${only.type}`);
-    if (features.some((f) => f.type === "string")) {
-      throw unservable(model, `string features cannot go into the numeric matrix ${only.name}`);
-    }
     const width = only.shape[1];
-    if (only.shape.length !== 2 || (width !== -1 && width !== features.length)) {
-      throw unservable(
-        model,
+    if (!NUMERIC.has(only.type) && only.type !== "bool")
+      reasons.push(`input ${only.name} is ${only.type}, not a numeric matrix of the features`);
+    else if (features.some((f) => f.type === "string"))
+      reasons.push(`string features cannot go into the numeric matrix ${only.name}`);
+    else if (only.shape.length !== 2 || (width !== -1 && width !== features.length))
+      reasons.push(
         `input ${only.name} has shape [${only.shape}] but model.json lists ${features.length} features`,
       );
-    }
-    return { kind: "matrix", input: only };
+    else return { kind: "matrix", input: only };
+    return undefined;
   }
-  throw unservable(model, "its inputs are neither one matrix nor one tensor per feature");
+  reasons.push(
+    `the graph's inputs (${model.inputs.map((i) => i.name).join(", ")}) are neither one matrix nor one tensor per feature of model.json`,
+  );
+  return undefined;
 }
 
-function outputOf(model: OnnxModel): OutputPlan {
+/** The graph outputs named in model.json's `outputs`, each of which must exist. */
+function namedOutput(model: OnnxModel, name: string | undefined, reasons: string[]) {
+  if (name === undefined) return undefined;
+  const spec = model.output(name);
+  if (!spec) reasons.push(`model.json names output ${name}, which the graph lacks`);
+  return spec;
+}
+
+/** One [N] (or [N, 1]) float output per class, named as skl2onnx's zipmap="columns" names them. */
+function probabilityColumns(
+  model: OnnxModel,
+  classes: Array<string | number> | undefined,
+): string[] | undefined {
+  const columns = model.outputs.filter(
+    (o) =>
+      FLOATS.has(o.type) && (o.shape.length === 1 || (o.shape.length === 2 && o.shape[1] === 1)),
+  );
+  if (classes === undefined || columns.length !== classes.length || columns.length < 2)
+    return undefined;
+  const names = classes.map((c) =>
+    [`s${c}`, `i${c}`, String(c)].find((n) => columns.some((o) => o.name === n)),
+  );
+  return names.every((n) => n !== undefined) ? (names as string[]) : undefined;
+}
+
+function classificationOf(model: OnnxModel, reasons: string[]): OutputPlan | undefined {
   const { record } = model;
-  const named = (name: string | undefined) => {
-    if (name !== undefined && !model.output(name))
-      throw unservable(model, `model.json names output ${name}, which the graph lacks`);
-    return name;
-  };
-  if (record.task === "regression") {
-    const value =
-      named(record.outputs?.value) ?? model.outputs.find((o) => FLOATS.has(o.type))?.name;
-    if (value === undefined) throw unservable(model, "no float output to read a value from");
-    return { task: "regression", value };
-  }
-  const probabilities =
-    named(record.outputs?.probabilities) ??
-    model.outputs.find((o) => FLOATS.has(o.type) && o.shape.length === 2)?.name;
-  if (probabilities !== undefined) {
-    const columns = model.output(probabilities)?.shape[1] ?? -1;
+  const label =
+    namedOutput(model, record.outputs?.label, reasons) ??
+    model.outputs.find((o) => LABELS.has(o.type));
+  const matrix =
+    namedOutput(model, record.outputs?.probabilities, reasons) ??
+    model.outputs.find((o) => FLOATS.has(o.type) && o.shape.length === 2 && o.shape[1] !== 1);
+  if (matrix !== undefined) {
+    const columns = matrix.shape[1] ?? -1;
     const classes =
       record.classes ?? (columns > 0 ? Array.from({ length: columns }, (_, i) => i) : undefined);
-    if (classes === undefined)
-      throw unservable(model, "model.json has no classes and the probability width is unknown");
-    if (columns > 0 && columns !== classes.length) {
-      throw unservable(
-        model,
-        `${classes.length} classes in model.json but ${columns} probability columns`,
-      );
+    if (classes === undefined) {
+      reasons.push("model.json has no classes and the probability width is unknown");
+      return undefined;
     }
-    return { task: "classification", probabilities, classes };
+    if (columns > 0 && columns !== classes.length) {
+      reasons.push(
+        `${classes.length} classes in model.json but ${columns} probability columns in output ${matrix.name}`,
+      );
+      return undefined;
+    }
+    return {
+      task: "classification",
+      label: label?.name,
+      probabilities: { kind: "matrix", output: matrix.name },
+      classes,
+    };
   }
-  const label = named(record.outputs?.label) ?? model.outputs[0]?.name;
-  if (label === undefined) throw unservable(model, "no output");
-  return { task: "classification", label, probabilities: undefined, classes: record.classes };
+  const columns = probabilityColumns(model, record.classes);
+  if (columns !== undefined) {
+    return {
+      task: "classification",
+      label: label?.name,
+      probabilities: { kind: "columns", outputs: columns },
+      classes: record.classes,
+    };
+  }
+  const floats = model.outputs.filter((o) => FLOATS.has(o.type));
+  if (label === undefined) {
+    reasons.push(
+      floats.length > 0
+        ? `task is classification but the graph answers neither labels nor class probabilities, only ${floats.map(describeTensor).join(", ")}, as a regressor does`
+        : "task is classification but the graph has no label or probability output",
+    );
+    return undefined;
+  }
+  if (floats.length > 1) {
+    // Per-class outputs that match no class: answering labels alone would hide them.
+    reasons.push(
+      `the graph answers ${floats.length} float outputs (${floats.map((o) => o.name).join(", ")}) that match neither one probability matrix nor model.json's classes (${record.classes?.join(", ") ?? "none listed"})`,
+    );
+    return undefined;
+  }
+  return {
+    task: "classification",
+    label: label.name,
+    probabilities: undefined,
+    classes: record.classes,
+  };
+}
+
+function regressionOf(model: OnnxModel, reasons: string[]): OutputPlan | undefined {
+  const { record } = model;
+  const labels = model.outputs.filter((o) => LABELS.has(o.type));
+  if (labels.length > 0) {
+    reasons.push(
+      `task is regression but the graph answers labels (${labels.map(describeTensor).join(", ")}), as a classifier does`,
+    );
+    return undefined;
+  }
+  const value =
+    namedOutput(model, record.outputs?.value, reasons) ??
+    model.outputs.find((o) => FLOATS.has(o.type));
+  if (value === undefined) {
+    reasons.push("task is regression but the graph has no float output to read a value from");
+    return undefined;
+  }
+  const width = value.shape.length === 2 ? (value.shape[1] as number) : 1;
+  const targets = record.targets;
+  if (targets !== undefined && width !== -1 && targets.length !== width) {
+    reasons.push(
+      `model.json lists ${targets.length} targets but output ${value.name} has ${width} columns`,
+    );
+    return undefined;
+  }
+  return {
+    task: "regression",
+    value: value.name,
+    targets: targets !== undefined && targets.length > 1 ? targets : undefined,
+  };
 }
 
 /** The outputs to fetch for an answer. */
 export function outputNamesOf(plan: OutputPlan): string[] {
   if (plan.task === "regression") return [plan.value];
-  return [plan.probabilities ?? plan.label];
+  const source = plan.probabilities;
+  const probabilities =
+    source === undefined ? [] : source.kind === "matrix" ? [source.output] : source.outputs;
+  return plan.label === undefined ? probabilities : [plan.label, ...probabilities];
 }
 
 const plans = new WeakMap<OnnxModel, PredictPlan>();
 
+function buildPlan(model: OnnxModel, reasons: string[]): PredictPlan | undefined {
+  const { features } = model.record;
+  const layout = layoutOf(model, features, reasons);
+  const output =
+    model.record.task === "regression"
+      ? regressionOf(model, reasons)
+      : classificationOf(model, reasons);
+  if (layout === undefined || output === undefined || reasons.length > 0) return undefined;
+  return {
+    features,
+    categories: model.categories,
+    featureNames: new Set(features.map((f) => f.name)),
+    layout,
+    output,
+  };
+}
+
+/**
+ * Why `model` would not serve as its model.json describes it; empty when it would. Registration
+ * refuses such a model, and serve refuses to load one written to the bucket directly.
+ */
+export function checkServable(model: OnnxModel): string[] {
+  const reasons: string[] = [];
+  const plan = buildPlan(model, reasons);
+  if (plan !== undefined) plans.set(model, plan);
+  return reasons;
+}
+
 export function planFor(model: OnnxModel): PredictPlan {
   let plan = plans.get(model);
   if (plan === undefined) {
-    const { features } = model.record;
-    plan = {
-      features,
-      featureNames: new Set(features.map((f) => f.name)),
-      layout: layoutOf(model, features),
-      output: outputOf(model),
-    };
+    const reasons: string[] = [];
+    plan = buildPlan(model, reasons);
+    if (plan === undefined) throw new UnservableModelError(reasons);
     plans.set(model, plan);
   }
   return plan;

@@ -9,6 +9,7 @@ import { mountLeanRoute } from "../../lib/http/lean-route.ts";
 import type { ServeContext } from "../context.ts";
 import { withMembers } from "../json-members.ts";
 import { JSON_TYPE, observedCall } from "../observed-call.ts";
+import type { PredictionWarning } from "../prediction-warnings.ts";
 import { decodeOutputs } from "./decode.ts";
 import { defaultPredictRoute, predictRoute } from "./definitions.ts";
 import { encodeInstances } from "./encode.ts";
@@ -49,18 +50,21 @@ async function predict(
     async (run) => {
       const { model } = lookup;
       const plan = planFor(model);
+      const warnings: PredictionWarning[] = [];
       const outputs = await run(
-        encodeInstances(plan, instances, single),
+        encodeInstances(plan, instances, single, warnings),
         outputNamesOf(plan.output),
       );
       const predictions = decodeOutputs(plan.output, outputs, instances.length);
       const outputsJson = JSON.stringify(predictions);
       const head = JSON.stringify({ model: model.name, version: model.version });
       // One instance is answered flat: its members (the text inside "[{" and "}]") join the head.
-      const answer = single
-        ? withMembers(head, outputsJson.slice(2, -2))
-        : withMembers(head, `"predictions":${outputsJson}`);
-      return { outputsJson, answer };
+      const members = single ? outputsJson.slice(2, -2) : `"predictions":${outputsJson}`;
+      const answer = withMembers(
+        head,
+        warnings.length === 0 ? members : `${members},"warnings":${JSON.stringify(warnings)}`,
+      );
+      return { outputsJson, answer, warnings };
     },
   );
   return c.body(answer, 200, JSON_TYPE);

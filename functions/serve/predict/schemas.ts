@@ -23,7 +23,8 @@ export const PredictQuery = z.object({
     .optional()
     .openapi({
       param: { name: "version", in: "query" },
-      description: "Pin a version; default: the production alias, else the newest",
+      description:
+        "A version number or an alias (e.g. staging); default: the production alias, else the newest",
     }),
 });
 
@@ -32,17 +33,48 @@ export const PredictBody = instance.openapi("PredictRequest", {
 });
 
 const prediction = z.object({
-  label: z.union([z.string(), z.number()]).optional().openapi({ example: "setosa" }),
-  probability: z.number().optional().openapi({ example: 0.97 }),
+  label: z
+    .union([z.string(), z.number()])
+    .optional()
+    .openapi({ example: "setosa", description: "The model's own label output" }),
+  probability: z
+    .number()
+    .optional()
+    .openapi({ example: 0.97, description: "The probability of `label`" }),
   probabilities: z.record(z.string(), z.number()).optional(),
-  value: z.number().optional(),
+  value: z.number().optional().openapi({ description: "A regressor with one target" }),
+  values: z
+    .record(z.string(), z.number())
+    .optional()
+    .openapi({
+      example: { price: 210.5, rent: 1.2 },
+      description: "A regressor with several targets: one value per target, by name",
+    }),
 });
+
+const warning = z
+  .object({
+    instance: z.number().int().min(0),
+    feature: z.string(),
+    warning: z.enum(["unseen_category", "missing_value"]),
+    value: z.string().optional(),
+  })
+  .openapi("PredictionWarning", {
+    example: { instance: 0, feature: "color", warning: "unseen_category", value: "mauve" },
+  });
 
 export const PredictResponse = z
   .object({
     model: z.string().openapi({ example: "iris" }),
-    version: z.string().openapi({ example: "3" }),
+    version: z.string().openapi({
+      example: "3",
+      description: "The version that answered, also when an alias was asked for",
+    }),
     predictions: z.array(prediction).optional(),
+    warnings: z.array(warning).optional().openapi({
+      description:
+        "Values the model accepted but that are worth knowing: a category it never saw in training, a missing value it imputed",
+    }),
   })
   .extend(prediction.shape)
   .openapi("PredictResponse");

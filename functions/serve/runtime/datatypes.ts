@@ -77,6 +77,65 @@ export const INTEGER_RANGE: Partial<Record<Tensor.Type, readonly [bigint, bigint
   uint64: [0n, 18446744073709551615n],
 };
 
+/** The largest finite float32; anything that rounds past it is Infinity in an FP32 tensor. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Why `value` cannot be an element of `type`, or undefined when it can: a float must stay finite
+ * in the element type (1e39 is Infinity in FP32, which the model would turn into NaN answers),
+ * an integer must be whole and within its type's range, a bool true or false. `value` is what
+ * JSON gives: numbers, booleans, strings.
+ */
+export function elementProblem(type: Tensor.Type, value: unknown): string | undefined {
+  const datatype = v2DatatypeOf(type) ?? type;
+  switch (elementKindOf(type)) {
+    case "string":
+      return typeof value === "string" ? undefined : "a string";
+    case "bool":
+      return typeof value === "boolean" ? undefined : "true or false";
+    case "float":
+      if (type === "float16") return "a type skiff cannot write (float16)";
+      if (typeof value !== "number" || !Number.isFinite(value)) return "a finite number";
+      if (
+        type === "float32" &&
+        Math.abs(value) > FLOAT32_MAX &&
+        !Number.isFinite(Math.fround(value))
+      )
+        return `a number within the ${datatype} range (±${FLOAT32_MAX.toPrecision(5)})`;
+      return undefined;
+    default: {
+      if (!Number.isSafeInteger(value)) return "an integer";
+      const range = INTEGER_RANGE[type];
+      const big = BigInt(value as number);
+      if (range && (big < range[0] || big > range[1]))
+        return `an integer within the ${datatype} range [${range[0]}, ${range[1]}]`;
+      return undefined;
+    }
+  }
+}
+
+/** Writes a value `elementProblem` accepted into `data` at `index`. */
+export function writeElement(
+  data: NumericArray | string[],
+  type: Tensor.Type,
+  index: number,
+  value: unknown,
+): void {
+  switch (elementKindOf(type)) {
+    case "string":
+      (data as string[])[index] = value as string;
+      return;
+    case "bool":
+      (data as Uint8Array)[index] = value ? 1 : 0;
+      return;
+    case "bigint":
+      (data as BigInt64Array)[index] = BigInt(value as number);
+      return;
+    default:
+      (data as Float32Array)[index] = value as number;
+  }
+}
+
 type NumericArray =
   | Float32Array
   | Float64Array
@@ -89,8 +148,10 @@ type NumericArray =
   | BigInt64Array
   | BigUint64Array;
 
+export type ElementArray = NumericArray | string[];
+
 /** A typed array of `length` elements of `type`; strings use a plain array. */
-export function allocate(type: Tensor.Type, length: number): NumericArray | string[] {
+export function allocate(type: Tensor.Type, length: number): ElementArray {
   switch (type) {
     case "float32":
       return new Float32Array(length);

@@ -7,6 +7,7 @@
 import type * as ort from "onnxruntime-node";
 import type { ModelRecord } from "../../lib/storage/model-record.ts";
 import type { StoredModel } from "../../lib/storage/model-repository.ts";
+import { inputCategoriesOf } from "./input-categories.ts";
 import { NativeSession, type ValueSpec } from "./native-session.ts";
 import { RunBatcher } from "./run-batcher.ts";
 import { rewriteToTensorOutputs } from "./tensor-outputs.ts";
@@ -43,6 +44,8 @@ export class OnnxModel {
   /** What skiff changed in the graph to serve it, in words (empty when nothing). */
   readonly changes: string[];
   readonly sizeBytes: number;
+  /** Per input the graph one-hot encodes itself: the categories it knows. */
+  readonly categories: ReadonlyMap<string, ReadonlySet<string>>;
   readonly #session: NativeSession;
   readonly #batcher: RunBatcher;
   #inFlight = 0;
@@ -54,8 +57,10 @@ export class OnnxModel {
     session: NativeSession,
     changes: string[],
     sizeBytes: number,
+    categories: ReadonlyMap<string, ReadonlySet<string>>,
     options: LoadOptions,
   ) {
+    this.categories = categories;
     this.name = stored.name;
     this.version = stored.version;
     this.record = stored.record;
@@ -89,7 +94,14 @@ export class OnnxModel {
       executionMode: "sequential",
       graphOptimizationLevel: "all",
     });
-    return new OnnxModel(stored, session, changes, bytes.byteLength, options);
+    return new OnnxModel(
+      stored,
+      session,
+      changes,
+      bytes.byteLength,
+      inputCategoriesOf(bytes),
+      options,
+    );
   }
 
   input(name: string): TensorSpec | undefined {

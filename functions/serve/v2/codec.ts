@@ -9,11 +9,12 @@ import * as ort from "onnxruntime-node";
 import { InvalidRequestError } from "../../lib/errors.ts";
 import {
   allocate,
-  elementKindOf,
-  INTEGER_RANGE,
+  elementProblem,
   type V2Datatype,
   v2DatatypeOf,
+  writeElement,
 } from "../runtime/datatypes.ts";
+import { NonFiniteOutputError } from "../runtime/non-finite-output.ts";
 import type { OnnxModel, TensorSpec } from "../runtime/onnx-model.ts";
 import { type BinaryTail, tensorData } from "./binary-data.ts";
 import type { InferRequestBody } from "./schemas.ts";
@@ -96,35 +97,14 @@ function decodeInput(input: Input, spec: TensorSpec, tail: BinaryTail | undefine
   const values = flatten(input.data);
   checkShape(input, spec, values.length);
   const data = allocate(spec.type, values.length);
-  const kind = elementKindOf(spec.type);
-  const range = INTEGER_RANGE[spec.type];
-  const bad = (i: number, what: string) =>
-    new InvalidRequestError(
-      `input ${input.name}: element ${i} must be ${what}, got ${JSON.stringify(values[i])}`,
-    );
   for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    switch (kind) {
-      case "float":
-        if (typeof v !== "number" || !Number.isFinite(v)) throw bad(i, "a finite number");
-        (data as Float32Array)[i] = v;
-        break;
-      case "bool":
-        if (typeof v !== "boolean") throw bad(i, "true or false");
-        (data as Uint8Array)[i] = v ? 1 : 0;
-        break;
-      case "string":
-        if (typeof v !== "string") throw bad(i, "a string");
-        (data as string[])[i] = v;
-        break;
-      default: {
-        if (!Number.isSafeInteger(v)) throw bad(i, "an integer");
-        const big = BigInt(v as number);
-        if (range && (big < range[0] || big > range[1])) throw bad(i, `in ${input.datatype} range`);
-        if (kind === "bigint") (data as BigInt64Array)[i] = big;
-        else (data as Int32Array)[i] = v as number;
-      }
+    const problem = elementProblem(spec.type, values[i]);
+    if (problem !== undefined) {
+      throw new InvalidRequestError(
+        `input ${input.name}: element ${i} must be ${problem}, got ${JSON.stringify(values[i])}`,
+      );
     }
+    writeElement(data, spec.type, i, values[i]);
   }
   return new ort.Tensor(spec.type, data as Float32Array, input.shape);
 }
@@ -171,8 +151,13 @@ export function outputNamesFor(
   });
 }
 
-/** A tensor as JSON: how outputs are answered unless asked for in binary. */
-export function encodeOutput(name: string, tensor: ort.Tensor): V2Tensor {
+/**
+ * A tensor as JSON: how outputs are answered unless asked for in binary. JSON has no NaN or
+ * Infinity (JSON.stringify writes null), so a non-finite float the model answered is refused
+ * with the element it is at, unless `binary` says the client gets this output as bytes, which
+ * carry it exactly.
+ */
+export function encodeOutput(name: string, tensor: ort.Tensor, binary = false): V2Tensor {
   const datatype = v2DatatypeOf(tensor.type);
   if (datatype === undefined) throw new Error(`output ${name} has unsupported type ${tensor.type}`);
   const source = tensor.data as ArrayLike<unknown>;
@@ -181,5 +166,13 @@ export function encodeOutput(name: string, tensor: ort.Tensor): V2Tensor {
     data = Array.from(source as BigInt64Array, Number);
   else if (tensor.type === "bool") data = Array.from(source as Uint8Array, Boolean);
   else data = Array.from(source);
+  if (!binary && (datatype === "FP32" || datatype === "FP64")) {
+    const at = (data as number[]).findIndex((v) => !Number.isFinite(v));
+    if (at !== -1) {
+      throw new NonFiniteOutputError(
+        `output ${name} element ${at} is ${data[at]}, which JSON cannot carry; ask for ${name} as binary data (parameters.binary_data) to receive it`,
+      );
+    }
+  }
   return { name, datatype, shape: [...tensor.dims], data };
 }

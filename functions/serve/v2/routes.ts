@@ -125,7 +125,9 @@ export function createV2Routes(
         const names = outputNamesFor(model, body.outputs);
         const feeds = decodeInputs(model, body.inputs, tail);
         const results = await run(feeds, names);
-        const logged = names.map((n) => encodeOutput(n, results[n] as ort.Tensor));
+        const logged = names.map((n) =>
+          encodeOutput(n, results[n] as ort.Tensor, wantsBinary(body, n)),
+        );
         const outputs = logged.map((output) => {
           if (!wantsBinary(body, output.name)) return output;
           const bytes = tensorBytes(results[output.name] as ort.Tensor);

@@ -8,7 +8,7 @@ import { InvalidRequestError } from "../../lib/errors.ts";
 import { describeIssues } from "../../lib/http/error-handler.ts";
 import { newModelRecordSchema } from "../../lib/storage/model-record.ts";
 import type { ObjectStore } from "../../lib/storage/object-store.ts";
-import { planFor } from "../../serve/predict/plan.ts";
+import { checkServable } from "../../serve/predict/plan.ts";
 import { OnnxModel } from "../../serve/runtime/onnx-model.ts";
 import { publishVersion } from "./versions.ts";
 
@@ -20,6 +20,7 @@ export async function registerUploadedModel(
 ) {
   const parsed = newModelRecordSchema.safeParse(metadata);
   if (!parsed.success) throw new InvalidRequestError(describeIssues("metadata", parsed.error));
+  let reasons: string[];
   try {
     const model = await OnnxModel.load({
       name,
@@ -28,12 +29,16 @@ export async function registerUploadedModel(
       onnx,
     });
     try {
-      planFor(model);
+      reasons = checkServable(model);
     } finally {
       model.retire();
     }
   } catch (error) {
     throw new InvalidRequestError(`the model cannot be served: ${(error as Error).message}`);
+  }
+  // The same check serve makes before it loads a version: what registers also serves.
+  if (reasons.length > 0) {
+    throw new InvalidRequestError(`metadata does not fit the graph: ${reasons.join("; ")}`);
   }
   return publishVersion(store, name, onnx, parsed.data);
 }
