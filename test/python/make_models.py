@@ -128,6 +128,35 @@ def linnerud(out: Path) -> dict:
     }
 
 
+CAST_TYPES = {
+    "fp32": onnx.TensorProto.FLOAT,
+    "fp64": onnx.TensorProto.DOUBLE,
+    "int8": onnx.TensorProto.INT8,
+    "int16": onnx.TensorProto.INT16,
+    "int32": onnx.TensorProto.INT32,
+    "int64": onnx.TensorProto.INT64,
+    "uint8": onnx.TensorProto.UINT8,
+    "uint16": onnx.TensorProto.UINT16,
+    "uint32": onnx.TensorProto.UINT32,
+}
+
+
+def casts(out: Path) -> list[str]:
+    """One tiny model per element type: input x [N, 1] of that type, output y = x as double, so
+    a value that reaches the model comes back exactly and one outside the type cannot."""
+    for name, elem in CAST_TYPES.items():
+        graph = onnx.helper.make_graph(
+            [onnx.helper.make_node("Cast", ["x"], ["y"], to=onnx.TensorProto.DOUBLE)],
+            f"cast_{name}",
+            [onnx.helper.make_tensor_value_info("x", elem, [None, 1])],
+            [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.DOUBLE, [None, 1])],
+        )
+        model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 13)])
+        model.ir_version = 8
+        save(model, out / f"cast-{name}.onnx")
+    return list(CAST_TYPES)
+
+
 def start(script: str) -> tuple[Path, np.random.Generator]:
     """The OUTDIR argument, created, and the seeded generator every script here draws rows with.
 
@@ -158,6 +187,7 @@ def main() -> None:
         "diabetes": diabetes(out, rng),
         "wine_svc": wine_svc(out, rng),
         "linnerud": linnerud(out),
+        "casts": casts(out),
     }
     (out / "expected.json").write_text(json.dumps(expected, indent=2) + "\n")
 

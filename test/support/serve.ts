@@ -28,6 +28,8 @@ export interface Expected {
   wine_svc: Expected["iris"];
   /** A regressor with several targets: one row of values per row. */
   linnerud: { features: string[]; targets: string[]; rows: number[][]; values: number[][] };
+  /** Element types with a cast-<type>.onnx: input x [N, 1] of that type, output y as FP64. */
+  casts: string[];
 }
 
 export function pythonModels(): { file: (name: string) => Uint8Array; expected: Expected } {
