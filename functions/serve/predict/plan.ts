@@ -136,6 +136,14 @@ function classificationOf(model: OnnxModel, reasons: string[]): OutputPlan | und
   const matrix =
     namedOutput(model, record.outputs?.probabilities, reasons) ??
     model.outputs.find((o) => FLOATS.has(o.type) && o.shape.length === 2 && o.shape[1] !== 1);
+  const unlabelled = label === undefined && record.classes === undefined;
+  if (matrix !== undefined && unlabelled && record.outputs?.probabilities === undefined) {
+    // Nothing but a float matrix, and nothing in model.json says it holds probabilities.
+    reasons.push(
+      `task is classification but the graph answers no labels, only ${describeTensor(matrix)}, as a regressor does; a classifier without a label output needs classes or outputs.probabilities in model.json`,
+    );
+    return undefined;
+  }
   if (matrix !== undefined) {
     const columns = matrix.shape[1] ?? -1;
     const classes =
