@@ -164,6 +164,12 @@ describe("a model.json that contradicts its graph", () => {
       /task is classification but the graph answers no labels, only variable \(float32 \[-1,3\]\), as a regressor does/,
     ],
     [
+      "classes that are not the graph's",
+      "iris-zipmap.onnx",
+      irisRecord([...iris.classes].reverse()),
+      /model.json lists classes \[virginica, versicolor, setosa\] but the graph's classes are \[setosa, versicolor, virginica\]/,
+    ],
+    [
       "more targets than output columns",
       "linnerud.onnx",
       linnerudRecord(["a", "b"]),

@@ -128,8 +128,22 @@ function probabilityColumns(
   return names.every((n) => n !== undefined) ? (names as string[]) : undefined;
 }
 
+/** model.json's classes must be the graph's own, in the same order, when the graph names them. */
+function checkClasses(model: OnnxModel, reasons: string[]): void {
+  const { classes } = model.record;
+  const graph = model.classLabels;
+  if (classes === undefined || graph === undefined) return;
+  const listed = classes.map(String);
+  if (listed.length !== graph.length || listed.some((c, i) => c !== graph[i])) {
+    reasons.push(
+      `model.json lists classes [${listed.join(", ")}] but the graph's classes are [${graph.join(", ")}], in probability-column order`,
+    );
+  }
+}
+
 function classificationOf(model: OnnxModel, reasons: string[]): OutputPlan | undefined {
   const { record } = model;
+  checkClasses(model, reasons);
   const label =
     namedOutput(model, record.outputs?.label, reasons) ??
     model.outputs.find((o) => LABELS.has(o.type));

@@ -10,7 +10,7 @@ import type { StoredModel } from "../../lib/storage/model-repository.ts";
 import { inputCategoriesOf } from "./input-categories.ts";
 import { NativeSession, type ValueSpec } from "./native-session.ts";
 import { RunBatcher } from "./run-batcher.ts";
-import { rewriteToTensorOutputs } from "./tensor-outputs.ts";
+import { classLabelsOf, rewriteToTensorOutputs } from "./tensor-outputs.ts";
 
 export interface LoadOptions {
   /** Most rows one shared run may stack (dynamic batching); 0 runs every request alone. */
@@ -46,6 +46,8 @@ export class OnnxModel {
   readonly sizeBytes: number;
   /** Per input the graph one-hot encodes itself: the categories it knows. */
   readonly categories: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The class labels the graph's classifier carries, in probability-column order, if any. */
+  readonly classLabels: string[] | undefined;
   readonly #session: NativeSession;
   readonly #batcher: RunBatcher;
   #inFlight = 0;
@@ -57,10 +59,11 @@ export class OnnxModel {
     session: NativeSession,
     changes: string[],
     sizeBytes: number,
-    categories: ReadonlyMap<string, ReadonlySet<string>>,
+    graph: Pick<OnnxModel, "categories" | "classLabels">,
     options: LoadOptions,
   ) {
-    this.categories = categories;
+    this.categories = graph.categories;
+    this.classLabels = graph.classLabels;
     this.name = stored.name;
     this.version = stored.version;
     this.record = stored.record;
@@ -99,7 +102,8 @@ export class OnnxModel {
       session,
       changes,
       bytes.byteLength,
-      inputCategoriesOf(bytes),
+      // The labels from the bytes as stored: a ZipMap the rewrite removes carries them too.
+      { categories: inputCategoriesOf(bytes), classLabels: classLabelsOf(stored.onnx) },
       options,
     );
   }
