@@ -156,22 +156,17 @@ export class ModelRegistry {
     }
   }
 
-  /** Follows moved defaults and aliases, new version loaded first; then drops deleted versions. */
+  /**
+   * Follows moved defaults and aliases, each new version loaded before requests switch to it,
+   * then drops cached versions that no longer exist. One move that fails to load leaves the
+   * rest of the refresh to go ahead.
+   */
   async #refreshModel(name: string, catalogue: ModelCatalogue): Promise<void> {
     const current = this.#defaults.get(name);
-    if (current !== undefined) {
-      if (catalogue.versions.length === 0) this.#defaults.delete(name);
-      else {
-        const latest = defaultVersionOf(name, catalogue);
-        if (latest !== current) {
-          await this.#getVersion(name, latest);
-          this.#defaults.set(name, latest);
-          this.#options.logger.info(
-            { model: name, from: current, to: latest },
-            "default version changed",
-          );
-        }
-      }
+    if (current !== undefined && catalogue.versions.length === 0) this.#defaults.delete(name);
+    else if (current !== undefined) {
+      const latest = defaultVersionOf(name, catalogue);
+      await this.#follow(name, "default", current, latest, () => this.#defaults.set(name, latest));
     }
     const aliases = this.#aliases.get(name);
     for (const [alias, from] of aliases ?? []) {
@@ -179,11 +174,7 @@ export class ModelRegistry {
       if (to === undefined || !catalogue.versions.includes(to)) {
         // Gone: the next request for it reads the catalogue and is told so.
         aliases?.delete(alias);
-      } else if (to !== from) {
-        await this.#getVersion(name, to);
-        aliases?.set(alias, to);
-        this.#options.logger.info({ model: name, alias, from, to }, "alias moved");
-      }
+      } else await this.#follow(name, alias, from, to, () => aliases?.set(alias, to));
     }
     const exists = new Set(catalogue.versions);
     for (const [k, entry] of this.#entries) {
@@ -192,6 +183,19 @@ export class ModelRegistry {
       if (entry.state === "ready") entry.model.retire();
       this.#options.logger.info({ model: name, version: versionOf(k) }, "deleted version evicted");
     }
+  }
+
+  async #follow(name: string, ref: string, from: string, to: string, switchTo: () => void) {
+    if (from === to) return;
+    try {
+      await this.#getVersion(name, to);
+    } catch (error) {
+      // Keep answering with what we have; the next round tries again.
+      this.#options.logger.warn({ model: name, ref, to, err: error }, "could not load new version");
+      return;
+    }
+    switchTo();
+    this.#options.logger.info({ model: name, ref, from, to }, "version moved");
   }
 
   async #defaultVersion(name: string): Promise<string> {

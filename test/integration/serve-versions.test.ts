@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeAlias, setAlias } from "../../functions/train/registry/aliases.ts";
 import { deleteVersion, publishVersion } from "../../functions/train/registry/versions.ts";
-import { irisRecord } from "../support/models.ts";
+import { irisRecord, publishModel } from "../support/models.ts";
 import { pythonModels, rowsAsInstances, startServe } from "../support/serve.ts";
 
 type Serve = Awaited<ReturnType<typeof startServe>>;
@@ -95,6 +95,25 @@ describe("aliases", () => {
       metadata: "ok",
       ready: "2",
     });
+  });
+});
+
+describe("a refresh", () => {
+  it("keeps an alias on its version while the version it moved to cannot load, and still evicts deleted ones", async () => {
+    await publish("stubborn", 2);
+    await publishModel(serve.store, "stubborn", "3", file("iris.onnx"), {
+      ...record,
+      task: "regression",
+    });
+    await setAlias(serve.store, "stubborn", "staging", "1");
+    expect((await answers("stubborn", "staging")).named).toBe("1");
+    expect((await answers("stubborn", "2")).named).toBe("2");
+    await setAlias(serve.store, "stubborn", "staging", "3");
+    await deleteVersion(serve.store, "stubborn", "2");
+    await sleep(REFRESH_MS + 150);
+    expect((await answers("stubborn", "staging")).named).toBe("1");
+    expect((await answers("stubborn", "2")).named).toBe(404);
+    expect((await answers("stubborn", "3")).named).toBe(503);
   });
 });
 
