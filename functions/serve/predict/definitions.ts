@@ -11,9 +11,15 @@ const responses = {
     description: "One answer, or `predictions` for a list",
     content: { "application/json": { schema: PredictResponse } },
   },
-  400: { description: "A feature is missing, extra or of the wrong type" },
-  404: { description: "No such model or version" },
-  503: { description: "The model is loading or failed to load" },
+  400: {
+    description:
+      "A feature is missing, extra or of the wrong type, or its value does not fit the model's input element type",
+  },
+  404: { description: "No such model, version or alias" },
+  500: { description: "The model answered NaN or Infinity where the answer is a number" },
+  503: {
+    description: "The model is loading, failed to load, or its model.json does not fit its graph",
+  },
 };
 
 export const predictRoute = createRoute({
