@@ -5,7 +5,6 @@
  * element type cannot hold (1e39 in FP32, 300 in UINT8), is a 400 that names it.
  */
 
-import type { Tensor } from "onnxruntime-node";
 import * as ort from "onnxruntime-node";
 import { InvalidRequestError } from "../../lib/errors.ts";
 import type { ModelFeature } from "../../lib/storage/model-record.ts";
@@ -50,7 +49,7 @@ function asElement(kind: ElementKind, value: unknown): unknown {
 
 interface Cell {
   column: Column;
-  type: Tensor.Type;
+  type: ort.Tensor.Type;
   index: number;
   feature: ModelFeature;
   /** The categories the graph one-hot encodes this feature over, when it does. */
