@@ -46,7 +46,7 @@ const store = ObjectStore.fromEnv(parseEnv(storageEnv, process.env));
 const run = await new RunStore(store).get(runId);
 const dataset = await readDatasetRecord(store, run.dataset, run.datasetVersion);
 const spec: TrainSpec = trainSpecOf(run, dataset);
-const rows = readDatasetRows(store, run.dataset, run.datasetVersion);
+const rows = readDatasetRows(store, dataset);
 
 /** When each stage first reported. */
 const marks = new Map<string, number>();

@@ -15,7 +15,7 @@ export function trainContexts(
   parts: TrainParts,
 ): { datasets: DatasetsContext; runs: RunsContext } {
   return {
-    datasets: datasetsContext(store, env),
+    datasets: datasetsContext(store, env, parts.writes),
     runs: {
       store,
       runs: parts.runs,

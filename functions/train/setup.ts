@@ -12,6 +12,7 @@ import type { ShutdownHook } from "../lib/server.ts";
 import type { ObjectStore } from "../lib/storage/object-store.ts";
 import type { TrainEnv } from "./config.ts";
 import { abortStaleUploads } from "./datasets/presigned.ts";
+import { WritesInFlight } from "./datasets/writes-in-flight.ts";
 import type { RunExecutor } from "./executors/executor.ts";
 import { InlineExecutor } from "./executors/inline.ts";
 import { KubernetesExecutor } from "./executors/kubernetes.ts";
@@ -22,6 +23,8 @@ import { failStaleRuns } from "./runs/watchdog.ts";
 export interface TrainParts {
   runs: RunStore;
   executor: RunExecutor;
+  /** Dataset writes under way: the first shutdown hook ends them and waits for their cleanup. */
+  writes: WritesInFlight;
   shutdownHooks: ShutdownHook[];
 }
 
@@ -124,9 +127,11 @@ export function setUpTrain(
     sweep().catch((error: unknown) => deps.logger.warn({ err: error }, "housekeeping failed"));
   }, every);
   timer.unref();
+  const writes = new WritesInFlight();
   return {
     runs,
     executor,
-    shutdownHooks: [() => clearInterval(timer), () => executor.close()],
+    writes,
+    shutdownHooks: [() => writes.stop(), () => clearInterval(timer), () => executor.close()],
   };
 }

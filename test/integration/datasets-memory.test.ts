@@ -12,6 +12,7 @@ import { Readiness } from "../../functions/lib/http/health.ts";
 import type { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 import { mountDatasets } from "../../functions/train/datasets/routes.ts";
 import type { DatasetRecord } from "../../functions/train/datasets/schema.ts";
+import { WritesInFlight } from "../../functions/train/datasets/writes-in-flight.ts";
 import { capturedLogger } from "../support/logs.ts";
 import { freshStore } from "../support/storage.ts";
 
@@ -84,9 +85,11 @@ beforeAll(async () => {
     store,
     signer: store,
     maxBytes: 1024 * MB,
+    maxInflateRatio: 100,
     maxDistinct: 1000,
     uploadMaxAgeMs: 60_000,
     partUrlTtlSeconds: 600,
+    writes: new WritesInFlight(),
   });
   const readiness = new Readiness();
   readiness.markStarted();

@@ -14,6 +14,7 @@ import { datasetSettings } from "../../functions/train/datasets/config.ts";
 import { type DatasetsContext, datasetsContext } from "../../functions/train/datasets/context.ts";
 import { abortStaleUploads } from "../../functions/train/datasets/presigned.ts";
 import type { DatasetRecord } from "../../functions/train/datasets/schema.ts";
+import { WritesInFlight } from "../../functions/train/datasets/writes-in-flight.ts";
 import { datasetsTestApp } from "../support/datasets.ts";
 import { freshStore, testStorageEnv } from "../support/storage.ts";
 
@@ -37,7 +38,7 @@ beforeAll(async () => {
     SKIFF_S3_PUBLIC_ENDPOINT: publicEndpoint,
     SKIFF_DATASET_MAX_BYTES: String(64 * MiB),
   });
-  ctx = datasetsContext(store, { ...env, ...settings });
+  ctx = datasetsContext(store, { ...env, ...settings }, new WritesInFlight());
   app = appWith(ctx);
 });
 

@@ -4,7 +4,6 @@
  */
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import { ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import type { Hono } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
 import { layout } from "../../functions/lib/storage/layout.ts";
@@ -12,7 +11,14 @@ import type { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 import { readDatasetRecord, readDatasetRows } from "../../functions/train/datasets/catalogue.ts";
 import type { DatasetsContext } from "../../functions/train/datasets/routes.ts";
 import type { DatasetRecord } from "../../functions/train/datasets/schema.ts";
-import { datasetsTestApp } from "../support/datasets.ts";
+import { WritesInFlight } from "../../functions/train/datasets/writes-in-flight.ts";
+import {
+  datasetsTestApp,
+  errorOf,
+  leftovers as leftoversOf,
+  putCsv as put,
+  streamOf,
+} from "../support/datasets.ts";
 import { freshStore } from "../support/storage.ts";
 
 const MiB = 1024 * 1024;
@@ -25,9 +31,11 @@ function datasetsApp(overrides: Partial<DatasetsContext> = {}): Hono {
     store,
     signer: store,
     maxBytes: 64 * MiB,
+    maxInflateRatio: 100,
     maxDistinct: 1000,
     uploadMaxAgeMs: 60_000,
     partUrlTtlSeconds: 600,
+    writes: new WritesInFlight(),
     ...overrides,
   });
 }
@@ -41,44 +49,14 @@ const encoder = new TextEncoder();
 const bytesOf = (text: string) => encoder.encode(text);
 const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
 
-/** A request body that arrives in pieces, as from a socket, never as one buffer. */
-function streamOf(source: Iterable<Uint8Array> | AsyncIterable<Uint8Array>) {
-  return ReadableStream.from(source as AsyncIterable<Uint8Array>);
-}
-
-function* pieces(data: Uint8Array, size = 7919): Generator<Uint8Array> {
-  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
-}
-
-async function putCsv(
+const leftovers = (name: string) => leftoversOf(store, name);
+const putCsv = (
   target: Hono,
   name: string,
   body: Uint8Array | ReadableStream<Uint8Array> | null,
-  headers: Record<string, string> = { "content-type": "text/csv" },
+  headers?: Record<string, string>,
   prefix = "",
-): Promise<Response> {
-  const stream = body instanceof Uint8Array ? streamOf(pieces(body)) : body;
-  return target.request(`${prefix}/datasets/${name}`, {
-    method: "PUT",
-    body: stream,
-    headers,
-    duplex: "half",
-  } as RequestInit);
-}
-
-async function errorOf(res: Response): Promise<{ code: string; message: string }> {
-  return ((await res.json()) as { error: { code: string; message: string } }).error;
-}
-
-/** Keys under datasets/<name>/ and every pending multipart upload in the bucket. */
-async function leftovers(name: string) {
-  const keys: string[] = [];
-  for await (const object of store.list(layout.datasetRoot(name))) keys.push(object.key);
-  const pending = await store.client.send(
-    new ListMultipartUploadsCommand({ Bucket: store.bucket }),
-  );
-  return { keys, pendingUploads: (pending.Uploads ?? []).map((u) => u.Key) };
-}
+) => put(target, name, body, headers, `${prefix}/datasets/${name}`);
 
 /** `count` rows of a plain numeric CSV, generated chunk by chunk, with the faults asked for. */
 function generatedCsv(count: number, options: { raggedAt?: number; badLineAt?: number } = {}) {
@@ -180,7 +158,7 @@ describe("PUT /datasets/{name}: streamed CSV upload", () => {
   });
 
   it("reads the rows back for training, header excluded, as often as asked", async () => {
-    const rows = readDatasetRows(store, "mixed", "1");
+    const rows = readDatasetRows(store, record);
     for (let pass = 0; pass < 2; pass++) {
       const seen: string[][] = [];
       for await (const row of rows()) seen.push(row);

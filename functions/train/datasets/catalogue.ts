@@ -80,10 +80,15 @@ export interface DatasetRows {
 
 /**
  * The data rows of a version (header excluded), parsed with the parser upload validated them
- * with. Each call of the answer is a fresh pass over data.csv, streamed from storage, so a
- * trainer can read the data as many times as it needs without holding it in memory.
+ * with, in the dialect its dataset.json records. Each call of the answer is a fresh pass over
+ * data.csv, streamed from storage, so a trainer can read the data as many times as it needs
+ * without holding it in memory.
  */
-export function readDatasetRows(store: ObjectStore, name: string, version: string): DatasetRows {
+export function readDatasetRows(
+  store: ObjectStore,
+  dataset: Pick<DatasetRecord, "name" | "version" | "dialect">,
+): DatasetRows {
+  const { name, version, dialect } = dataset;
   const key = layout.datasetData(name, version);
   async function* bytes(): AsyncGenerator<Uint8Array> {
     const stream = await store.getStream(key);
@@ -95,7 +100,7 @@ export function readDatasetRows(store: ObjectStore, name: string, version: strin
   function rows(): AsyncIterable<string[]>;
   function rows(numbers: readonly number[]): AsyncIterable<Field[]>;
   function rows(numbers?: readonly number[]): AsyncIterable<Field[]> {
-    return withoutFirst(parseCsv(bytes(), { numbers }));
+    return withoutFirst(parseCsv(bytes(), { numbers, dialect }));
   }
   return rows;
 }

@@ -14,6 +14,12 @@ export const datasetSettings = z.object({
     .int()
     .min(1)
     .default(10 * GiB),
+  /**
+   * How many times its compressed size a gzip body may inflate to. Real CSV compresses 2-5x
+   * (sparse 0/1 columns about 30x); a gzip bomb inflates about 1000x, and without this it would
+   * be streamed into storage up to SKIFF_DATASET_MAX_BYTES before its 413.
+   */
+  SKIFF_DATASET_MAX_INFLATE_RATIO: z.coerce.number().min(1).default(100),
   /** Presigned uploads not completed within this long are aborted and their parts freed. */
   SKIFF_UPLOAD_MAX_AGE_MS: z.coerce
     .number()
@@ -33,3 +39,6 @@ export type DatasetSettings = z.infer<typeof datasetSettings>;
 
 /** The setting a client must ask to raise when an upload is too large. */
 export const MAX_BYTES_SETTING = "SKIFF_DATASET_MAX_BYTES";
+
+/** The setting a client must ask to raise when a gzip body inflates too far. */
+export const MAX_INFLATE_RATIO_SETTING = "SKIFF_DATASET_MAX_INFLATE_RATIO";

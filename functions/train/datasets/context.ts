@@ -5,6 +5,7 @@
 import type { StorageEnv } from "../../lib/config.ts";
 import { ObjectStore } from "../../lib/storage/object-store.ts";
 import type { DatasetSettings } from "./config.ts";
+import type { WritesInFlight } from "./writes-in-flight.ts";
 
 export interface DatasetsContext {
   store: ObjectStore;
@@ -15,12 +16,16 @@ export interface DatasetsContext {
   signer: ObjectStore;
   /** SKIFF_DATASET_MAX_BYTES */
   maxBytes: number;
+  /** SKIFF_DATASET_MAX_INFLATE_RATIO */
+  maxInflateRatio: number;
   /** SKIFF_SCHEMA_MAX_DISTINCT */
   maxDistinct: number;
   /** SKIFF_UPLOAD_MAX_AGE_MS: how long a presigned upload may stay open. */
   uploadMaxAgeMs: number;
   /** How long one part URL stays valid; URLs are signed on demand, so this can be short. */
   partUrlTtlSeconds: number;
+  /** The writes under way, which shutdown ends and waits for. */
+  writes: WritesInFlight;
 }
 
 export const DEFAULT_PART_URL_TTL_SECONDS = 60 * 60;
@@ -29,6 +34,7 @@ export const DEFAULT_PART_URL_TTL_SECONDS = 60 * 60;
 export function datasetsContext(
   store: ObjectStore,
   env: StorageEnv & DatasetSettings,
+  writes: WritesInFlight,
 ): DatasetsContext {
   const publicEndpoint = env.SKIFF_S3_PUBLIC_ENDPOINT;
   return {
@@ -36,8 +42,10 @@ export function datasetsContext(
     signer:
       publicEndpoint === undefined ? store : ObjectStore.fromEnv(env, { endpoint: publicEndpoint }),
     maxBytes: env.SKIFF_DATASET_MAX_BYTES,
+    maxInflateRatio: env.SKIFF_DATASET_MAX_INFLATE_RATIO,
     maxDistinct: env.SKIFF_SCHEMA_MAX_DISTINCT,
     uploadMaxAgeMs: env.SKIFF_UPLOAD_MAX_AGE_MS,
     partUrlTtlSeconds: DEFAULT_PART_URL_TTL_SECONDS,
+    writes,
   };
 }

@@ -1,8 +1,10 @@
 /**
  * @module train/datasets/csv
- * A streaming RFC 4180 CSV parser: quoted fields with commas, line breaks and doubled quotes,
- * CRLF or LF line ends, UTF-8 text. Upload validates with it and training reads data.csv back
- * with it, so both see the same records.
+ * A streaming RFC 4180 CSV parser: quoted fields with delimiters, line breaks and doubled quotes,
+ * UTF-8 text, in the dialect a file is written in (see dialect.ts): comma, semicolon, tab or pipe
+ * between fields; LF, CRLF or CR alone (old Mac files) at line ends. Upload validates with it and
+ * training reads data.csv back with it, in the dialect dataset.json records, so both see the
+ * same records.
  *
  * It works on the bytes as they arrive, never on decoded text: the delimiters are ASCII, so
  * finding cells needs no decoding. Since it reads every byte anyway, it also reads the value of
@@ -21,6 +23,7 @@
  */
 import { isAscii, isUtf8 } from "node:buffer";
 import { InvalidRequestError } from "../../lib/errors.ts";
+import { type CsvDialect, DEFAULT_DIALECT, type Delimiter, delimiterName } from "./dialect.ts";
 
 /** A malformed CSV; `line` is where the offending record starts (1-based). */
 export class CsvSyntaxError extends InvalidRequestError {
@@ -76,6 +79,8 @@ export interface CsvOptions {
    * cell and parsing it again. Other cells of those columns still come as text.
    */
   numbers?: readonly number[];
+  /** How the file separates fields and lines; comma and LF (or CRLF) when not given. */
+  dialect?: CsvDialect;
 }
 
 /** Options that leave every field text. */
@@ -86,12 +91,10 @@ export const DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024;
 const LF = 10;
 const CR = 13;
 const QUOTE = 34;
-const COMMA = 44;
 const MINUS = 45;
 const PLUS = 43;
 const POINT = 46;
 const ZERO = 48;
-const LINE_FEED = Uint8Array.of(LF);
 const EMPTY = new Uint8Array(0);
 /** 1e0..1e22, every one exact in a double; parsed from text so no pow() rounding creeps in. */
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
@@ -106,6 +109,15 @@ const RESCAN_AFTER_BYTES = 64 * 1024;
 export class CsvParser {
   readonly #sink: CellSink;
   readonly #maxRecordBytes: number;
+  /** The byte between fields. */
+  readonly #delimiter: number;
+  /**
+   * The byte that ends a line: LF, where a CR just before it belongs to the line end too (CRLF),
+   * or CR in a file whose lines end in CR alone.
+   */
+  readonly #eol: number;
+  /** The line end as input, for a last line that has none. */
+  readonly #eolBytes: Uint8Array;
   /** Bytes not parsed yet: the start of a record that was not complete (a copy). */
   #rest: Uint8Array = EMPTY;
   /** The line `#rest` starts on. */
@@ -136,6 +148,10 @@ export class CsvParser {
   constructor(sink: CellSink | RecordSink<Field>, options: CsvOptions = {}) {
     this.#sink = typeof sink === "function" ? recordsTo(sink, options.numbers) : sink;
     this.#maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    const dialect = options.dialect ?? DEFAULT_DIALECT;
+    this.#delimiter = dialect.delimiter.charCodeAt(0);
+    this.#eol = dialect.lineEnding === "cr" ? CR : LF;
+    this.#eolBytes = Uint8Array.of(this.#eol);
   }
 
   /** The line the first record not yet delivered starts on. */
@@ -145,7 +161,7 @@ export class CsvParser {
 
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.#endsLine = chunk[chunk.length - 1] === LF;
+    this.#endsLine = chunk[chunk.length - 1] === this.#eol;
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
     if (this.#pendingBytes >= this.#waitFor) this.#parse(false);
@@ -154,7 +170,7 @@ export class CsvParser {
   /** Parses what is left as the end of the input: an unclosed quote is an error here. */
   end(): void {
     // A last line without a line break is still a record; given one, it is read like any other.
-    if (!this.#endsLine) this.push(LINE_FEED);
+    if (!this.#endsLine) this.push(this.#eolBytes);
     this.#parse(true);
     this.#rest = EMPTY;
   }
@@ -177,7 +193,7 @@ export class CsvParser {
     } else if (rest.length > 0) {
       // Finish the record begun in an earlier chunk with as little of the new input as it
       // takes, then read on in the new chunk itself instead of copying all of it.
-      const lineFeed = bytes.indexOf(LF);
+      const lineFeed = bytes.indexOf(this.#eol);
       const used =
         lineFeed === -1 ? 0 : this.#scan(concat([rest, bytes.subarray(0, lineFeed + 1)]), 0, false);
       if (used > 0) {
@@ -200,8 +216,12 @@ export class CsvParser {
   /** Delivers every complete record of `b` from `from` on; answers where it stopped. */
   #scan(b: Uint8Array, from: number, final: boolean): number {
     const n = b.length;
-    // Every complete record ends at or before the last line feed (or the end, at the end).
-    const complete = final ? n : b.lastIndexOf(LF) + 1;
+    const delimiter = this.#delimiter;
+    const eol = this.#eol;
+    // With LF line ends, a CR before the LF is part of the line end, not of the last cell.
+    const crlf = eol === LF;
+    // Every complete record ends at or before the last line end (or the end, at the end).
+    const complete = final ? n : b.lastIndexOf(eol) + 1;
     if (complete <= from) return from;
     this.#checkUtf8(b, from, complete);
     const sink = this.#sink;
@@ -214,7 +234,7 @@ export class CsvParser {
     records: while (pos < n) {
       // The lines before the next quote's line, the common case, in one go.
       if (quote !== -1 && quote < pos) quote = b.indexOf(QUOTE, pos);
-      const plainEnd = quote === -1 || quote >= complete ? complete : b.lastIndexOf(LF, quote) + 1;
+      const plainEnd = quote === -1 || quote >= complete ? complete : b.lastIndexOf(eol, quote) + 1;
       if (plainEnd > pos) {
         line = this.#plainLines(b, pos, plainEnd, line);
         pos = plainEnd;
@@ -238,7 +258,7 @@ export class CsvParser {
             for (; q < n; q++) {
               const c = b[q] as number;
               if (c === QUOTE) break;
-              if (c === LF) at++;
+              if (c === eol) at++;
             }
             if (q === n) {
               if (final) {
@@ -274,7 +294,7 @@ export class CsvParser {
           p = q + 1;
           if (p === n) break; // only when final: the last record ends with the input
           const c = b[p];
-          if (c === COMMA) {
+          if (c === delimiter) {
             p++;
             if (p === n) {
               if (!final) break records;
@@ -283,38 +303,39 @@ export class CsvParser {
             }
             continue;
           }
-          if (c === LF) {
+          if (c === eol) {
             p++;
             break;
           }
-          if (c === CR && (p + 1 === n || b[p + 1] === LF)) {
+          if (crlf && c === CR && (p + 1 === n || b[p + 1] === LF)) {
             if (p + 1 === n && !final) break records;
             p += 2;
             break;
           }
           throw new CsvSyntaxError(
             at,
-            `line ${at}: a closing quote must be followed by a comma or the end of the line (write a quote inside a quoted field as "")`,
+            `line ${at}: a closing quote must be followed by a ${delimiterName(String.fromCharCode(delimiter) as Delimiter)} or the end of the line (write a quote inside a quoted field as "")`,
           );
         }
 
-        // An unquoted field runs to the next comma or line feed.
+        // An unquoted field runs to the next delimiter or line end.
         const start = p;
         let c = 0;
         for (; p < n; p++) {
           c = b[p] as number;
-          if (c === COMMA || c === LF) break;
+          if (c === delimiter || c === eol) break;
         }
         if (p === n && !final) break records;
         // A CR before the line feed, or at the very end, ends the line rather than the cell.
         this.#starts[count] = start;
-        this.#ends[count] = (c === LF || p === n) && p > start && b[p - 1] === CR ? p - 1 : p;
+        this.#ends[count] =
+          crlf && (c === LF || p === n) && p > start && b[p - 1] === CR ? p - 1 : p;
         this.#inUnescaped[count] = 0;
         this.#kinds[count] = CellKind.UNREAD;
         count++;
         if (p === n) break; // final: the last record ends with the input
         p++;
-        if (c === COMMA) {
+        if (c === delimiter) {
           if (p === n) {
             if (!final) break records;
             count = this.#emptyCell(count, p);
@@ -349,20 +370,23 @@ export class CsvParser {
   }
 
   /**
-   * The records of `b[from, to)`: lines without a quote, the last one ending in a line feed.
+   * The records of `b[from, to)`: lines without a quote, the last one ending in a line end.
    * Each cell goes to the sink as soon as it is cut, its number read on the way while it looks
-   * like one. The line feed at the end stops every inner loop, so they test bytes, never the
+   * like one. The line end at the end stops every inner loop, so they test bytes, never the
    * position; that and reading a whole stretch of lines in one loop, rather than finding each
    * line's end first, is what makes this the cheap part of an upload.
    */
   #plainLines(b: Uint8Array, from: number, to: number, line: number): number {
     const sink = this.#sink;
+    const delimiter = this.#delimiter;
+    const eol = this.#eol;
+    const crlf = eol === LF;
     let p = from;
     while (p < to) {
       let c = b[p] as number;
       // Empty lines are skipped.
-      if (c === LF || (c === CR && b[p + 1] === LF)) {
-        p += c === LF ? 1 : 2;
+      if (c === eol || (crlf && c === CR && b[p + 1] === LF)) {
+        p += c === eol ? 1 : 2;
         line++;
         continue;
       }
@@ -387,7 +411,7 @@ export class CsvParser {
             c = b[++p] as number;
           }
         }
-        if (c === COMMA || c === LF || (c === CR && b[p + 1] === LF)) {
+        if (c === delimiter || c === eol || (crlf && c === CR && b[p + 1] === LF)) {
           const fraction = point < 0 ? 0 : p - point - 1;
           const digits = p - digitsFrom - (point < 0 ? 0 : 1);
           if (digits > 0 && mantissa <= Number.MAX_SAFE_INTEGER && fraction <= 22) {
@@ -399,16 +423,17 @@ export class CsvParser {
             sink.cell(b, start, p, CellKind.UNREAD, Number.NaN);
           }
         } else {
-          // Not a plain number: on to the comma or line feed. A CR before the line feed ends
+          // Not a plain number: on to the delimiter or line end. A CR before the line feed ends
           // the line rather than the cell.
-          while (c !== COMMA && c !== LF) c = b[++p] as number;
-          sink.cell(b, start, c === LF && b[p - 1] === CR ? p - 1 : p, CellKind.UNREAD, Number.NaN);
+          while (c !== delimiter && c !== eol) c = b[++p] as number;
+          const end = crlf && c === LF && b[p - 1] === CR ? p - 1 : p;
+          sink.cell(b, start, end, CellKind.UNREAD, Number.NaN);
         }
-        if (c === COMMA) {
+        if (c === delimiter) {
           p++;
           continue;
         }
-        p += c === LF ? 1 : 2;
+        p += c === eol ? 1 : 2;
         break;
       }
       sink.endRecord(line);
@@ -458,7 +483,7 @@ export class CsvParser {
     if (isUtf8(b.subarray(from, to))) return;
     let line = this.#line;
     for (let start = from; start < to; line++) {
-      const lineFeed = b.indexOf(LF, start);
+      const lineFeed = b.indexOf(this.#eol, start);
       const end = lineFeed === -1 || lineFeed >= to ? to : lineFeed + 1;
       if (!isUtf8(b.subarray(start, end))) {
         throw new InvalidRequestError(

@@ -7,6 +7,7 @@ import { createRoute } from "@hono/zod-openapi";
 import {
   CompleteBody,
   CsvBody,
+  CsvQuery,
   DatasetList,
   DatasetRecord,
   DatasetVersions,
@@ -34,12 +35,19 @@ export const uploadDatasetRoute = createRoute({
   tags,
   request: {
     params: NameParams,
+    query: CsvQuery,
     body: { content: { "text/csv": { schema: CsvBody } }, required: true },
   },
   responses: {
     201: { description: "The new version", content: json(DatasetRecord) },
-    400: { description: "Not a valid CSV: the message says what and on which line" },
-    413: { description: "Larger than SKIFF_DATASET_MAX_BYTES" },
+    400: {
+      description:
+        "Not a valid CSV (the message says what and on which line), or a header line whose delimiter is ambiguous",
+    },
+    413: {
+      description:
+        "Larger than SKIFF_DATASET_MAX_BYTES, or a gzip body inflating further than SKIFF_DATASET_MAX_INFLATE_RATIO",
+    },
     415: { description: "Not text/csv, not UTF-8, or an unsupported content encoding" },
   },
 });
@@ -113,6 +121,7 @@ export const completeUploadRoute = createRoute({
   tags,
   request: {
     params: UploadParams,
+    query: CsvQuery,
     body: { content: json(CompleteBody), required: false },
   },
   responses: {

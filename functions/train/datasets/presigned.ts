@@ -4,8 +4,9 @@
  * upload straight to storage, through URLs signed here one part (or a small batch) at a time,
  * so no URL expires during a long upload. It can ask which parts arrived and resume after a
  * crash without sending those again. Completing joins the parts at a staging key outside
- * datasets/, reads them back through the same scan as a streamed upload, and only a valid
- * file becomes a version: copied server-side into a claimed version, dataset.json last.
+ * datasets/, reads them back through the same scan as a streamed upload (dialect included),
+ * and only a valid file becomes a version: copied server-side into a claimed version,
+ * dataset.json last.
  */
 import { randomBytes } from "node:crypto";
 import { ConflictError, InvalidRequestError, NotFoundError, SkiffError } from "../../lib/errors.ts";
@@ -17,10 +18,12 @@ import {
   type UploadedPart,
 } from "../../lib/storage/object-store.ts";
 import { MAX_BYTES_SETTING } from "./config.ts";
+import type { Delimiter } from "./dialect.ts";
 import { DatasetScanner, type ScanLimits, type ScanResult } from "./scan.ts";
 import type { DatasetRecord } from "./schema.ts";
 import { CSV_CONTENT_TYPE } from "./upload.ts";
 import { claimVersion, publishVersion, releaseQuietly } from "./versions.ts";
+import { whyStopped } from "./writes-in-flight.ts";
 
 /** Most part URLs one request may ask for. */
 export const MAX_PART_BATCH = 100;
@@ -173,19 +176,28 @@ function checkParts(parts: readonly UploadedPart[], name: string, id: string): v
   });
 }
 
+export interface CompleteOptions {
+  /** When the client sends it, what storage holds must hash to it. */
+  expectedSha256?: string;
+  /** The delimiter the client named; sniffed from the header line otherwise. */
+  delimiter?: Delimiter;
+  /** Stops the scan when the client goes away or the process is stopping. */
+  signal?: AbortSignal;
+}
+
 /**
  * Turns a finished upload into the next version of `name`. The upload is joined only if none
  * was joined at its key before (so two concurrent completions cannot both commit), then scanned;
- * a file that fails the scan is deleted and the reason thrown. `expectedSha256`, when the
- * client sends it, must match what storage holds.
+ * a file that fails the scan is deleted and the reason thrown.
  */
 export async function completeUpload(
   store: ObjectStore,
   name: string,
   id: string,
   limits: ScanLimits,
-  expectedSha256?: string,
+  options: CompleteOptions = {},
 ): Promise<DatasetRecord> {
+  const { expectedSha256, delimiter, signal } = options;
   const upload = await pendingUpload(store, name, id);
   const parts = await partsOf(store, name, id, upload);
   checkParts(parts, name, id);
@@ -210,7 +222,7 @@ export async function completeUpload(
     throw error;
   }
   try {
-    const scan = await scanObject(store, staged, limits);
+    const scan = await scanObject(store, staged, new DatasetScanner(limits, delimiter), signal);
     if (expectedSha256 !== undefined && expectedSha256 !== scan.sha256) {
       throw new InvalidRequestError(
         `the uploaded data has sha256 ${scan.sha256}, not the expected ${expectedSha256}; upload it again`,
@@ -230,17 +242,20 @@ export async function completeUpload(
   }
 }
 
-/** Reads an object back through the dataset scan. */
+/** Reads an object back through the dataset scan, unless `signal` stops it. */
 async function scanObject(
   store: ObjectStore,
   key: string,
-  limits: ScanLimits,
+  scanner: DatasetScanner,
+  signal: AbortSignal | undefined,
 ): Promise<ScanResult> {
   const stream = await store.getStream(key);
   if (stream === undefined) throw new NotFoundError(`the uploaded data at ${key} is gone`);
-  const scanner = new DatasetScanner(limits);
   try {
-    for await (const chunk of stream) scanner.push(chunk as Uint8Array);
+    for await (const chunk of stream) {
+      if (signal?.aborted) throw whyStopped(signal);
+      scanner.push(chunk as Uint8Array);
+    }
   } finally {
     stream.destroy();
   }

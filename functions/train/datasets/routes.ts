@@ -20,6 +20,7 @@ import {
   startUploadRoute,
   uploadDatasetRoute,
 } from "./definitions.ts";
+import { delimiterOf } from "./dialect.ts";
 import {
   abortUpload,
   completeUpload,
@@ -37,14 +38,23 @@ function nodeRequestOf(env: unknown): Readable | undefined {
   return incoming instanceof Readable ? incoming : undefined;
 }
 
+/** The query's delimiter (validated against the same list) as the delimiter itself. */
+function delimiterOfQuery(value: string | undefined) {
+  return value === undefined ? undefined : delimiterOf(value);
+}
+
 export function mountDatasets(routes: OpenAPIHono, ctx: DatasetsContext): void {
   const limits = { maxBytes: ctx.maxBytes, maxDistinct: ctx.maxDistinct };
 
   routes.openapi(uploadDatasetRoute, async (c) => {
     const { name } = c.req.valid("param");
-    // The raw body, as a stream: a validator or bodyLimit would buffer it whole.
-    const body = csvBody(c.req.raw, ctx.maxBytes, nodeRequestOf(c.env));
-    return c.json(await uploadDataset(ctx.store, name, body, limits), 201);
+    const delimiter = delimiterOfQuery(c.req.valid("query").delimiter);
+    const record = await ctx.writes.run(c.req.raw.signal, (signal) => {
+      // The raw body, as a stream: a validator or bodyLimit would buffer it whole.
+      const body = csvBody(c.req.raw, ctx, signal, nodeRequestOf(c.env));
+      return uploadDataset(ctx.store, name, body, limits, delimiter);
+    });
+    return c.json(record, 201);
   });
 
   routes.openapi(listDatasetsRoute, async (c) =>
@@ -92,10 +102,16 @@ export function mountDatasets(routes: OpenAPIHono, ctx: DatasetsContext): void {
   routes.openapi(completeUploadRoute, async (c) => {
     const { name, id } = c.req.valid("param");
     // The body is optional; zod-openapi validates it only when one is declared as JSON.
-    const expected = c.req.header("content-type")?.includes("json")
+    const expectedSha256 = c.req.header("content-type")?.includes("json")
       ? c.req.valid("json")?.sha256
       : undefined;
-    return c.json(await completeUpload(ctx.store, name, id, limits, expected), 201);
+    const delimiter = delimiterOfQuery(c.req.valid("query").delimiter);
+    // Only shutdown stops a completion: the parts are joined by then, so a client that went
+    // away finds its version listed rather than its upload gone.
+    const record = await ctx.writes.run(undefined, (signal) =>
+      completeUpload(ctx.store, name, id, limits, { expectedSha256, delimiter, signal }),
+    );
+    return c.json(record, 201);
   });
 
   routes.openapi(abortUploadRoute, async (c) => {

@@ -4,6 +4,7 @@
  * learned about it. Upload writes it; training reads it to know each column's type and values.
  */
 import { z } from "zod";
+import { DEFAULT_DIALECT, DELIMITERS, LINE_ENDINGS } from "./dialect.ts";
 
 export const COLUMN_TYPES = ["number", "integer", "boolean", "categorical"] as const;
 export type ColumnType = (typeof COLUMN_TYPES)[number];
@@ -39,6 +40,13 @@ export const datasetRecordSchema = z.object({
   bytes: z.number().int().min(0),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   columns: z.array(columnSchema).min(1),
+  /**
+   * How data.csv separates fields and lines, which every reader of it must use. Versions
+   * written before it was recorded are comma-separated with LF or CRLF line ends.
+   */
+  dialect: z
+    .object({ delimiter: z.enum(DELIMITERS), lineEnding: z.enum(LINE_ENDINGS) })
+    .default(() => ({ ...DEFAULT_DIALECT })),
   createdAt: z.string(),
 });
 

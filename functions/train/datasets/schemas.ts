@@ -5,6 +5,7 @@
 import { z } from "@hono/zod-openapi";
 import { NAME_PATTERN, UPLOAD_ID_PATTERN, VERSION_PATTERN } from "../../lib/storage/layout.ts";
 import { MULTIPART } from "../../lib/storage/object-store.ts";
+import { DELIMITER_VALUES } from "./dialect.ts";
 import { datasetRecordSchema } from "./schema.ts";
 
 const name = z
@@ -48,6 +49,21 @@ export const PartsQuery = z.object({
       param: { name: "parts", in: "query" },
       example: "1-5",
       description: "A part number or a range of at most 100, e.g. 1-5",
+    }),
+});
+
+/** `?delimiter=` of an upload: the delimiter itself, or its name (dialect.ts reads both). */
+export const CsvQuery = z.object({
+  delimiter: z
+    .enum(DELIMITER_VALUES as [string, ...string[]], {
+      error: "must be one of , ; | or a tab (%09), or its name: comma, semicolon, tab, pipe",
+    })
+    .optional()
+    .openapi({
+      param: { name: "delimiter", in: "query" },
+      example: ";",
+      description:
+        "What separates the fields. Without it, the one of , ; tab | that the header line has outside quotes (a comma when none); a header with two of them is refused",
     }),
 });
 

@@ -4,11 +4,12 @@
  * (size, hash, parse, schema) on its way into the version's data.csv, which S3 receives as a
  * multipart upload, so memory holds five parts at most whatever the file's size. Only when the
  * last byte has been scanned and stored is dataset.json written. Any failure (bad CSV, too
- * large, client gone, storage down) aborts the upload and releases the version, so nothing of
- * it remains.
+ * large, client gone, process stopping, storage down) aborts the upload and releases the
+ * version, so nothing of it remains.
  */
 import { layout } from "../../lib/storage/layout.ts";
 import { MULTIPART, type ObjectStore } from "../../lib/storage/object-store.ts";
+import type { Delimiter } from "./dialect.ts";
 import { DatasetScanner, type ScanLimits, type ScanResult } from "./scan.ts";
 import type { DatasetRecord } from "./schema.ts";
 import { claimVersion, publishVersion, releaseQuietly } from "./versions.ts";
@@ -20,10 +21,11 @@ export async function uploadDataset(
   name: string,
   body: AsyncIterable<Uint8Array>,
   limits: ScanLimits,
+  delimiter?: Delimiter,
 ): Promise<DatasetRecord> {
   const version = await claimVersion(store, name);
   try {
-    const scanner = new DatasetScanner(limits);
+    const scanner = new DatasetScanner(limits, delimiter);
     let scan: ScanResult | undefined;
     // The scan runs inside the stream S3 reads from: an error thrown here reaches the upload
     // before its last part, so the multipart upload is aborted, never completed.

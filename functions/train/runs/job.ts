@@ -112,7 +112,7 @@ export async function runJob(options: JobOptions): Promise<RunRecord> {
     const dataset = await readDatasetRecord(store, run.dataset, run.datasetVersion);
     const result = await train(
       trainSpecOf(run, dataset),
-      readDatasetRows(store, run.dataset, run.datasetVersion),
+      readDatasetRows(store, dataset),
       (fraction, message) => {
         if (ended) throw new RunEndedElsewhere();
         progress = { fraction: Math.min(0.95, Math.max(0, fraction)), message };
