@@ -86,6 +86,15 @@ export class UnsupportedMediaTypeError extends SkiffError {
   }
 }
 
+export class UnsupportedContentEncodingError extends SkiffError {
+  constructor(got: string, supported: readonly string[]) {
+    super(
+      "unsupported_media_type",
+      `content encoding ${got} is not supported; send the body as ${supported.join(", ")}`,
+    );
+  }
+}
+
 export class NotReadyError extends SkiffError {
   constructor(message: string) {
     super("not_ready", message);

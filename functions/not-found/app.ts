@@ -5,6 +5,7 @@
  * builds its answers from a table computed once, so it is cheap and cannot fail.
  */
 import { Hono } from "hono";
+import { isUnderRoots } from "../lib/http/error-handler.ts";
 import { createFunctionApp } from "../lib/http/function-app.ts";
 import { normalizeHost, type RoutingTable } from "../lib/routing.ts";
 import type { FunctionDeps } from "../lib/run-function.ts";
@@ -24,14 +25,31 @@ function prefersHtml(accept: string | undefined): boolean {
   return html !== -1 && (json === -1 || html < json);
 }
 
+/**
+ * Where an Open Inference Protocol client may be pointed without reaching serve: the gateway's
+ * root, and wherever serve is routed on some host (asked here on a host that does not route it).
+ */
+function protocolRootsOf(table: RoutingTable): string[] {
+  const roots = new Set(["/v2"]);
+  for (const host of table) {
+    for (const route of host.paths) {
+      if (route.function === "serve") roots.add(`${route.path === "/" ? "" : route.path}/v2`);
+    }
+  }
+  return [...roots];
+}
+
 export function createNotFoundApp(options: NotFoundOptions): Hono {
   const available = options.routes.flatMap((h) => h.paths.map((p) => `${h.host}${p.path}`));
+  const protocolRoots = protocolRootsOf(options.routes);
   const routes = new Hono();
 
   routes.all("*", (c) => {
     const host = normalizeHost(c.req.header("host")) || "(no host)";
     const path = c.req.path;
     const message = `nothing is served at ${host}${path}`;
+    // The protocol's clients read only a string error; anything else makes them crash.
+    if (isUnderRoots(path, protocolRoots)) return c.json({ error: message }, 404);
     if (prefersHtml(c.req.header("accept"))) {
       const items = available.map((a) => `<li><code>${escapeHtml(a)}</code></li>`).join("");
       return c.html(
@@ -57,6 +75,7 @@ export function createNotFoundApp(options: NotFoundOptions): Hono {
     readiness: options.readiness,
     metrics: options.metrics,
     jsonBodyLimitBytes: 1024,
+    protocolRoots,
     // Every public path answers 404, health included; probes use the admin port.
     publicHealth: false,
   });

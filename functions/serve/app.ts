@@ -11,6 +11,8 @@ import { mountPredict } from "./predict/routes.ts";
 import { createV2Routes } from "./v2/routes.ts";
 
 export const SERVE_PREFIX = "/serve";
+/** Where the Open Inference Protocol's paths start, below the function's root or its prefix. */
+export const V2_ROOT = "/v2";
 
 export interface ServeAppOptions extends FunctionDeps {
   context: ServeContext;
@@ -20,7 +22,7 @@ export interface ServeAppOptions extends FunctionDeps {
 export function createServeApp(options: ServeAppOptions): Hono {
   const routes = createRoutes();
   mountPredict(routes, options.context);
-  routes.route("/", createV2Routes(options.context, options.readiness, options.jsonBodyLimitBytes));
+  routes.route("/", createV2Routes(options.context, options.readiness));
   return createFunctionApp(routes, {
     name: "serve",
     prefix: SERVE_PREFIX,
@@ -28,5 +30,6 @@ export function createServeApp(options: ServeAppOptions): Hono {
     readiness: options.readiness,
     metrics: options.metrics,
     jsonBodyLimitBytes: options.jsonBodyLimitBytes,
+    protocolRoots: [V2_ROOT, `${SERVE_PREFIX}${V2_ROOT}`],
   });
 }

@@ -12,6 +12,7 @@ export interface ServeMetrics {
   load: Histogram<"model" | "outcome">;
   cache: Counter<"outcome">;
   logRecords: Counter<"outcome">;
+  logInputsReplaced: Counter;
   warnings: Counter<"model" | "kind">;
 }
 
@@ -48,6 +49,11 @@ export function createServeMetrics(registry: Registry): ServeMetrics {
       name: "skiff_prediction_log_records_total",
       help: "Prediction log records by outcome: written to storage, or dropped",
       labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    logInputsReplaced: new Counter({
+      name: "skiff_prediction_log_inputs_replaced_total",
+      help: "Prediction log records written with a note in place of inputs that could not be serialized",
       registers: [registry],
     }),
     warnings: new Counter({

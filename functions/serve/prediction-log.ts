@@ -14,9 +14,9 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "../lib/logger.ts";
 import { layout } from "../lib/storage/layout.ts";
 import type { ObjectStore } from "../lib/storage/object-store.ts";
-import { withMembers } from "./json-members.ts";
 import { LineGroup } from "./line-group.ts";
 import type { ServeMetrics } from "./metrics.ts";
+import { predictionLine } from "./prediction-line.ts";
 import type { PredictionWarning } from "./prediction-warnings.ts";
 
 export interface PredictionRecord {
@@ -82,8 +82,14 @@ export class PredictionLog {
    * `outputs` instead of serializing them a second time.
    */
   append(record: PredictionRecord, outputsJson?: string): void {
-    const json = JSON.stringify(record);
-    const line = outputsJson === undefined ? json : withMembers(json, `"outputs":${outputsJson}`);
+    const { line, inputsReplaced } = predictionLine(record, outputsJson);
+    if (inputsReplaced) {
+      this.#options.metrics.logInputsReplaced.inc();
+      this.#options.logger.warn(
+        { requestId: record.requestId, model: record.model },
+        "prediction log record's inputs could not be serialized; a note stands in for them",
+      );
+    }
     // The line's UTF-16 length is at most its UTF-8 bytes: close enough for the bound.
     if (
       this.#records >= this.#options.maxBuffered ||

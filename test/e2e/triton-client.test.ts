@@ -22,6 +22,7 @@ const iris = expected.iris;
 
 interface Call {
   mode: "json" | "binary" | "all-binary";
+  compression: "" | "gzip" | "deflate";
   binary_outputs: string[];
   rows: number;
   version_asked: string;
@@ -47,6 +48,8 @@ interface Summary {
     outputs: Array<{ name: string; datatype: string; shape: number[] }>;
   };
   calls: Call[];
+  server_metadata: { name: string; version: string; extensions: string[] };
+  refused: Record<string, { status?: string; message?: string; crash?: string }>;
 }
 
 let store: ObjectStore;
@@ -75,8 +78,10 @@ afterAll(() => {
   serve?.child.kill("SIGKILL");
 });
 
-describe("tritonclient.http against the serve process", () => {
-  it("checks health, reads metadata and infers one row, a batch and a pinned version, in JSON and in binary", async () => {
+/** One run of the client script: every test reads its summary. */
+let summaryRun: Promise<Summary> | undefined;
+function clientSummary(): Promise<Summary> {
+  summaryRun ??= (async () => {
     const { bin } = inject("python");
     let stdout: string;
     try {
@@ -93,7 +98,14 @@ describe("tritonclient.http against the serve process", () => {
           `serve said:\n${serve.output()}`,
       );
     }
-    const summary = JSON.parse(stdout) as Summary;
+    return JSON.parse(stdout) as Summary;
+  })();
+  return summaryRun;
+}
+
+describe("tritonclient.http against the serve process", () => {
+  it("checks health, reads metadata and infers one row, a batch and a pinned version, in JSON and in binary", async () => {
+    const summary = await clientSummary();
 
     expect(summary).toMatchObject({
       live: true,
@@ -116,14 +128,25 @@ describe("tritonclient.http against the serve process", () => {
     // The client's defaults use the binary tensor data extension both ways.
     const both = ["output_label", "output_probability"];
     expect(
-      summary.calls.map((c) => [c.mode, c.rows, c.version_asked, c.id, c.binary_outputs]),
+      summary.calls.map((c) => [
+        c.mode,
+        c.compression,
+        c.rows,
+        c.version_asked,
+        c.id,
+        c.binary_outputs,
+      ]),
     ).toEqual([
-      ["json", 1, "", "one-row", []],
-      ["json", n, "", "batch", []],
-      ["json", n, "1", "batch-v1", []],
-      ["binary", 1, "", "one-row-binary", both],
-      ["binary", n, "", "batch-binary", both],
-      ["all-binary", n, "1", "batch-all-binary", both],
+      ["json", "", 1, "", "one-row", []],
+      ["json", "", n, "", "batch", []],
+      ["json", "", n, "1", "batch-v1", []],
+      ["binary", "", 1, "", "one-row-binary", both],
+      ["binary", "", n, "", "batch-binary", both],
+      ["all-binary", "", n, "1", "batch-all-binary", both],
+      ["json", "gzip", n, "", "batch-gzip", []],
+      ["json", "deflate", n, "", "batch-deflate", []],
+      ["binary", "gzip", n, "", "batch-binary-gzip", both],
+      ["binary", "deflate", n, "", "batch-binary-deflate", both],
     ]);
     for (const call of summary.calls) {
       expect(call).toMatchObject({
@@ -138,5 +161,13 @@ describe("tritonclient.http against the serve process", () => {
     }
     // The batch covers every class, so a model stuck on one label could not pass.
     expect(new Set(summary.calls[1]?.labels)).toEqual(new Set(iris.classes));
+    expect(summary.server_metadata.extensions).toEqual(["binary_tensor_data"]);
+  });
+
+  it("reports what serve does not implement as a server error with its message, not a crash", async () => {
+    const { refused } = await clientSummary();
+    for (const api of ["get_model_config", "get_model_repository_index"]) {
+      expect(refused[api]).toEqual({ status: "404", message: expect.stringContaining("no route") });
+    }
   });
 });

@@ -28,7 +28,7 @@ describe("Open Inference Protocol: server", () => {
     expect(await (await get("/v2")).json()).toEqual({
       name: "skiff",
       version: expect.any(String),
-      extensions: [],
+      extensions: ["binary_tensor_data"],
     });
     expect((await get("/v2/health/live")).status).toBe(200);
     expect((await get("/serve/v2/health/ready")).status).toBe(200);

@@ -56,10 +56,13 @@ def main() -> int:
         return 1
     input_name = inputs[0]["name"]
 
-    def infer(x: np.ndarray, version: str, request_id: str, mode: str = "json") -> dict:
+    def infer(
+        x: np.ndarray, version: str, request_id: str, mode: str = "json", compression: str = ""
+    ) -> dict:
         """mode: "json" sends and asks for JSON tensors; "binary" uses the client's defaults
         (binary inputs and outputs); "all-binary" names no outputs, so the client asks for
-        every output in binary with the request-level binary_data_output."""
+        every output in binary with the request-level binary_data_output. compression: the
+        client's request_compression_algorithm ("gzip" or "deflate"), none when empty."""
         tensor = httpclient.InferInput(input_name, list(x.shape), "FP32")
         binary = mode != "json"
         tensor.set_data_from_numpy(x, binary_data=binary)
@@ -72,7 +75,12 @@ def main() -> int:
             ]
         )
         result = client.infer(
-            model, [tensor], model_version=version, outputs=requested, request_id=request_id
+            model,
+            [tensor],
+            model_version=version,
+            outputs=requested,
+            request_id=request_id,
+            request_compression_algorithm=compression or None,
         )
         response = result.get_response()
         got_labels = as_text(result.as_numpy(label))
@@ -82,6 +90,7 @@ def main() -> int:
         want_probabilities = np.asarray(expected["probabilities"][:n], dtype=np.float64)
         call = {
             "mode": mode,
+            "compression": compression,
             "binary_outputs": [
                 o["name"]
                 for o in response.get("outputs", [])
@@ -121,7 +130,28 @@ def main() -> int:
         infer(rows[:1], "", "one-row-binary", "binary"),
         infer(rows, "", "batch-binary", "binary"),
         infer(rows, "1", "batch-all-binary", "all-binary"),
+        infer(rows, "", "batch-gzip", "json", "gzip"),
+        infer(rows, "", "batch-deflate", "json", "deflate"),
+        infer(rows, "", "batch-binary-gzip", "binary", "gzip"),
+        infer(rows, "", "batch-binary-deflate", "binary", "deflate"),
     ]
+    summary["server_metadata"] = client.get_server_metadata()
+
+    def refused(call) -> dict:
+        """What the client makes of an API skiff does not implement: an error it can report
+        (status and message), or a crash reading the answer."""
+        try:
+            call()
+        except InferenceServerException as error:
+            return {"status": error.status(), "message": error.message()}
+        except Exception as error:  # noqa: BLE001 - a crash is exactly what is checked for
+            return {"crash": f"{type(error).__name__}: {error}"}
+        return {"answered": True}
+
+    summary["refused"] = {
+        "get_model_config": refused(lambda: client.get_model_config(model)),
+        "get_model_repository_index": refused(client.get_model_repository_index),
+    }
     if summary["calls"][2]["model_version"] != "1":
         failures.append(f"version 1 call answered by version {summary['calls'][2]['model_version']}")
     client.close()

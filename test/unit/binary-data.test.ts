@@ -14,7 +14,7 @@ describe("binary tensor data", () => {
     expect(json).toEqual({ a: "é" });
     expect([...tail]).toEqual([1, 2, 3]);
     expect(() => splitBinaryBody(body, "2")).toThrow(
-      /^the first 2 bytes of the body are not valid JSON/,
+      /^the JSON part of the body \(its first 2 bytes\) is not valid JSON/,
     );
   });
 

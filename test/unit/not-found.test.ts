@@ -5,7 +5,13 @@ import { createNotFoundApp } from "../../functions/not-found/app.ts";
 import { capturedLogger } from "../support/logs.ts";
 
 const routes: RoutingTable = [
-  { host: "api.example", paths: [{ path: "/info", function: "info" }] },
+  {
+    host: "api.example",
+    paths: [
+      { path: "/info", function: "info" },
+      { path: "/serve", function: "serve" },
+    ],
+  },
   { host: "info.example", paths: [{ path: "/", function: "info" }] },
 ];
 
@@ -32,7 +38,7 @@ describe("not-found", () => {
       expect(await res.json()).toEqual({
         error: { code: "not_found", message: "nothing is served at nowhere.example/some/path" },
         request: { method, host: "nowhere.example", path: "/some/path" },
-        available: ["api.example/info", "info.example/"],
+        available: ["api.example/info", "api.example/serve", "info.example/"],
       });
     },
   );
@@ -63,4 +69,13 @@ describe("not-found", () => {
     const res = await app().request("/x", { headers: { accept: "application/json, text/html" } });
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
   });
+
+  it.each(["/v2", "/v2/models/iris/config", "/serve/v2/repository/index"])(
+    "answers %s with the Open Inference Protocol's string error, which its clients can read",
+    async (path) => {
+      const res = await app().request(path, { headers: { host: "nowhere.example" } });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ error: `nothing is served at nowhere.example${path}` });
+    },
+  );
 });

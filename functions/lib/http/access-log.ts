@@ -5,6 +5,7 @@
  */
 import type { Context } from "hono";
 import type { Logger } from "../logger.ts";
+import { CLIENT_CLOSED_REQUEST } from "./client-closed.ts";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -13,8 +14,8 @@ declare module "hono" {
   }
 }
 
-export function logRequest(logger: Logger, c: Context, durationMs: number): void {
-  const status = c.res.status;
+/** `status` is what the client got: the answer's, or 499 when it closed the connection first. */
+export function logRequest(logger: Logger, c: Context, status: number, durationMs: number): void {
   const line = {
     requestId: c.get("requestId"),
     method: c.req.method,
@@ -26,8 +27,10 @@ export function logRequest(logger: Logger, c: Context, durationMs: number): void
   };
   const failure = c.get("failure");
   // Only a server fault is an error; "not ready yet" (503) or a timeout is a warning, and a
-  // client's mistake is ordinary traffic.
-  if (status >= 500 && status !== 503 && status !== 504)
+  // client's mistake or a client that hung up is ordinary traffic.
+  if (status === CLIENT_CLOSED_REQUEST)
+    logger.info({ ...line, error: failure?.message }, "client closed the connection");
+  else if (status >= 500 && status !== 503 && status !== 504)
     logger.error({ ...line, err: failure }, "request failed");
   else if (status >= 500) logger.warn({ ...line, error: failure?.message }, "request not served");
   else if (failure !== undefined)

@@ -1,7 +1,8 @@
 /**
  * @module http/error-handler
  * The one place where errors become HTTP answers: `{"error":{"code","message"}}` with the
- * status of the error's type. Unknown errors become a generic 500; their details only reach the log.
+ * status of the error's type, or `{"error": "<message>"}` under the Open Inference Protocol's
+ * paths. Unknown errors become a generic 500; their details only reach the log.
  */
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -46,23 +47,47 @@ function defaultMessage(code: ErrorCode): string {
   return code.replaceAll("_", " ");
 }
 
-export function errorResponse(c: Context, error: SkiffError): Response {
-  const body: ErrorBody = { error: { code: error.code, message: error.message } };
-  return c.json(body, error.status as ContentfulStatusCode);
+/**
+ * Whether `path` is under one of `roots` (e.g. `/v2`): the Open Inference Protocol's paths, whose
+ * clients read an error body as `{"error": "<message>"}` and fail on any other shape.
+ */
+export function isUnderRoots(path: string, roots: readonly string[]): boolean {
+  return roots.some((root) => path === root || path.startsWith(`${root}/`));
 }
 
-export const handleError: ErrorHandler = (thrown, c) => {
-  const error = toSkiffError(thrown);
-  // Internal errors are logged with the original cause, which the client never sees.
-  c.set("failure", error.code === "internal" && thrown instanceof Error ? thrown : error);
-  return errorResponse(c, error);
-};
+export function errorResponse(
+  c: Context,
+  error: SkiffError,
+  protocolRoots: readonly string[] = [],
+): Response {
+  const status = error.status as ContentfulStatusCode;
+  if (isUnderRoots(c.req.path, protocolRoots)) return c.json({ error: error.message }, status);
+  const body: ErrorBody = { error: { code: error.code, message: error.message } };
+  return c.json(body, status);
+}
 
-export const handleNotFound: NotFoundHandler = (c) => {
-  const error = new NotFoundError(`no route for ${c.req.method} ${c.req.path}`);
-  c.set("failure", error);
-  return errorResponse(c, error);
-};
+/**
+ * The error and not-found handlers of one function. Paths under `protocolRoots` answer errors
+ * in the Open Inference Protocol's shape, every other path in skiff's.
+ */
+export function errorHandlers(protocolRoots: readonly string[] = []): {
+  onError: ErrorHandler;
+  notFound: NotFoundHandler;
+} {
+  return {
+    onError: (thrown, c) => {
+      const error = toSkiffError(thrown);
+      // Internal errors are logged with the original cause, which the client never sees.
+      c.set("failure", error.code === "internal" && thrown instanceof Error ? thrown : error);
+      return errorResponse(c, error, protocolRoots);
+    },
+    notFound: (c) => {
+      const error = new NotFoundError(`no route for ${c.req.method} ${c.req.path}`);
+      c.set("failure", error);
+      return errorResponse(c, error, protocolRoots);
+    },
+  };
+}
 
 /** Names each offending field, e.g. `body.instances[0].age: expected number`. */
 export function describeIssues(

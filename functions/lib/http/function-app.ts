@@ -7,17 +7,18 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { type Env, Hono, type Schema } from "hono";
 import type { Logger } from "../logger.ts";
-import { handleError, handleNotFound, rejectInvalid } from "./error-handler.ts";
+import { errorHandlers, rejectInvalid } from "./error-handler.ts";
 import { mountHealth, type Readiness } from "./health.ts";
 import { jsonBodyLimit } from "./json-body-limit.ts";
 import type { HttpMetrics } from "./metrics.ts";
 import { observeRequest } from "./observe-request.ts";
 
-/** A router whose schema failures become 400s naming the field. */
+/**
+ * A router whose schema failures become 400s naming the field. It has no error handler of its
+ * own: what its routes throw reaches the function app's, which knows every path's error shape.
+ */
 export function createRoutes(): OpenAPIHono {
-  const routes = new OpenAPIHono({ defaultHook: (result) => rejectInvalid(result) });
-  routes.onError(handleError);
-  return routes;
+  return new OpenAPIHono({ defaultHook: (result) => rejectInvalid(result) });
 }
 
 export interface FunctionAppOptions {
@@ -29,6 +30,11 @@ export interface FunctionAppOptions {
   readiness: Readiness;
   metrics?: HttpMetrics;
   jsonBodyLimitBytes: number;
+  /**
+   * Path roots that speak the Open Inference Protocol (e.g. `/v2`): errors under them, unknown
+   * routes included, answer `{"error": "<message>"}`.
+   */
+  protocolRoots?: readonly string[];
   /** Answer /healthz and /readyz on the public port (Knative probes them there). Default true. */
   publicHealth?: boolean;
 }
@@ -40,8 +46,9 @@ export function createFunctionApp<E extends Env, S extends Schema, B extends str
   const app = new Hono();
   app.use(observeRequest({ fn: options.name, logger: options.logger, metrics: options.metrics }));
   app.use(jsonBodyLimit(options.jsonBodyLimitBytes));
-  app.onError(handleError);
-  app.notFound(handleNotFound);
+  const errors = errorHandlers(options.protocolRoots);
+  app.onError(errors.onError);
+  app.notFound(errors.notFound);
   if (options.publicHealth ?? true) mountHealth(app, options.readiness);
   if (options.prefix) app.route(options.prefix, routes);
   app.route("/", routes);

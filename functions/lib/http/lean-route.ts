@@ -11,6 +11,8 @@ import type { OpenAPIHono, RouteConfig, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { InvalidRequestError } from "../errors.ts";
 import { describeIssues } from "./error-handler.ts";
+import { readJson } from "./json-body.ts";
+import { bodyLimitOf } from "./json-body-limit.ts";
 import { checkJsonType } from "./require-json.ts";
 
 type SchemaOf<T> = T extends z.ZodType ? z.output<T> : undefined;
@@ -52,14 +54,7 @@ export async function readJsonBody(
 ): Promise<unknown> {
   const type = c.req.header("content-type");
   if (!(options.untypedJson && type === undefined)) checkJsonType(type);
-  try {
-    return await c.req.json();
-  } catch (error) {
-    if (error instanceof SyntaxError) {
-      throw new InvalidRequestError(`body is not valid JSON: ${error.message}`);
-    }
-    throw error;
-  }
+  return readJson(c, bodyLimitOf(c));
 }
 
 export function mountLeanRoute<R extends RouteConfig>(

@@ -1,7 +1,8 @@
 /**
  * @module http/metrics
  * Request count and latency by function, route pattern and status. Routes are patterns
- * (`/models/:name`), never raw paths, so the number of series stays bounded.
+ * (`/models/:name`), never raw paths, so the number of series stays bounded. A request whose
+ * client closed the connection before its answer has status 499, so it never counts as a 5xx.
  */
 import type { Context } from "hono";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
@@ -21,7 +22,7 @@ export function createMetrics(): HttpMetrics {
     registry,
     requests: new Counter({
       name: "skiff_http_requests_total",
-      help: "HTTP requests answered, by function, route and status",
+      help: "HTTP requests by function, route and status (499: the client closed the connection first)",
       labelNames,
       registers: [registry],
     }),
@@ -39,14 +40,10 @@ export function recordRequest(
   metrics: HttpMetrics,
   fn: string,
   c: Context,
+  status: number,
   durationMs: number,
 ): void {
-  const labels = {
-    fn,
-    method: c.req.method,
-    route: c.req.routePath,
-    status: String(c.res.status),
-  };
+  const labels = { fn, method: c.req.method, route: c.req.routePath, status: String(status) };
   metrics.requests.inc(labels);
   metrics.duration.observe(labels, durationMs / 1000);
 }

@@ -5,14 +5,11 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { UnsupportedMediaTypeError } from "../errors.ts";
-
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+import { isJsonMediaType } from "./json-media-type.ts";
 
 /** Throws the 415 unless `type` (a Content-Type header) declares JSON. */
 export function checkJsonType(type: string | undefined): void {
-  if (type === undefined || !JSON_TYPE.test(type)) {
-    throw new UnsupportedMediaTypeError("application/json", type);
-  }
+  if (!isJsonMediaType(type)) throw new UnsupportedMediaTypeError("application/json", type);
 }
 
 export function requireJson(): MiddlewareHandler {

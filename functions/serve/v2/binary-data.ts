@@ -12,6 +12,7 @@
  */
 import type { Tensor } from "onnxruntime-node";
 import { InvalidRequestError } from "../../lib/errors.ts";
+import { parseJsonBody } from "../../lib/http/json-body.ts";
 import { allocate } from "../runtime/datatypes.ts";
 
 export const BINARY_HEADER = "Inference-Header-Content-Length";
@@ -27,14 +28,10 @@ export function splitBinaryBody(
     );
   }
   const length = Number(header);
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(body.subarray(0, length)));
-  } catch (error) {
-    throw new InvalidRequestError(
-      `the first ${length} bytes of the body are not valid JSON: ${(error as Error).message}`,
-    );
-  }
+  const json = parseJsonBody(
+    body.subarray(0, length),
+    `the JSON part of the body (its first ${length} bytes)`,
+  );
   return { json, tail: body.subarray(length) };
 }
 

@@ -2,14 +2,13 @@
  * @module serve/v2/routes
  * The Open Inference Protocol (KServe v2) REST API, one route table: server metadata and health,
  * model metadata, readiness and inference, each also under `/versions/{version}`. Errors use the
- * protocol's `{"error": "..."}` body with the same status table as the rest of skiff.
+ * protocol's `{"error": "..."}` body (the function app answers so for every path under `/v2`)
+ * with the same status table as the rest of skiff.
  */
 import type { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type * as ort from "onnxruntime-node";
 import { InvalidRequestError } from "../../lib/errors.ts";
-import { toSkiffError } from "../../lib/http/error-handler.ts";
 import { createRoutes } from "../../lib/http/function-app.ts";
 import type { Readiness } from "../../lib/http/health.ts";
 import { mountLeanRoute } from "../../lib/http/lean-route.ts";
@@ -29,8 +28,11 @@ import {
   readyRoute,
   serverMetadataRoute,
 } from "./definitions.ts";
-import { inferBodyLimit, readInferBody } from "./request-body.ts";
+import { readInferBody } from "./request-body.ts";
 import type { InferRequestBody as InferBody, ModelMetadata } from "./schemas.ts";
+
+/** The protocol extensions skiff implements, as server metadata lists them. */
+const V2_EXTENSIONS = ["binary_tensor_data"];
 
 /**
  * Whether an output is answered as bytes: its own `binary_data` parameter says so, else the
@@ -73,21 +75,11 @@ function v2Metadata(model: OnnxModel, versions: string[]): z.infer<typeof ModelM
   };
 }
 
-export function createV2Routes(
-  ctx: ServeContext,
-  readiness: Readiness,
-  maxBodyBytes: number,
-): OpenAPIHono {
+export function createV2Routes(ctx: ServeContext, readiness: Readiness): OpenAPIHono {
   const v2 = createRoutes();
-  v2.use("/v2/models/*", inferBodyLimit(maxBodyBytes));
-  v2.onError((thrown, c) => {
-    const error = toSkiffError(thrown);
-    c.set("failure", error.code === "internal" && thrown instanceof Error ? thrown : error);
-    return c.json({ error: error.message }, error.status as ContentfulStatusCode);
-  });
 
   v2.openapi(serverMetadataRoute, (c) =>
-    c.json({ name: product.name, version: product.version, extensions: [] }, 200),
+    c.json({ name: product.name, version: product.version, extensions: V2_EXTENSIONS }, 200),
   );
   v2.openapi(liveRoute, (c) => c.json({ live: true }, 200));
   v2.openapi(readyRoute, (c) => {
