@@ -78,4 +78,75 @@ describe("registry writes", () => {
     ).rejects.toBeInstanceOf(InvalidRequestError);
     expect(await listVersions(store, "byo")).toEqual(["1"]);
   });
+
+  it("keeps every alias when many are set at once", async () => {
+    await publishVersion(store, "many", file("iris.onnx"), record);
+    await publishVersion(store, "many", file("iris.onnx"), record);
+    const names = Array.from({ length: 12 }, (_, i) => `a${i}`);
+    await Promise.all(names.map((a, i) => setAlias(store, "many", a, String((i % 2) + 1))));
+    const aliases = await readAliases(store, "many");
+    expect(Object.keys(aliases).sort()).toEqual([...names].sort());
+    for (const [i, a] of names.entries()) expect(aliases[a]).toBe(String((i % 2) + 1));
+    // Removing half of them at once keeps the other half.
+    await Promise.all(
+      names.filter((_, i) => i % 2 === 0).map((a) => removeAlias(store, "many", a)),
+    );
+    expect(Object.keys(await readAliases(store, "many")).sort()).toEqual(
+      names.filter((_, i) => i % 2 === 1).sort(),
+    );
+  });
+
+  it("never leaves an alias on a deleted version when setting it races with the delete", async () => {
+    const rounds = 12;
+    for (let v = 1; v <= rounds + 1; v++) {
+      await publishVersion(store, "duel", file("iris.onnx"), record);
+    }
+    const outcomes = new Set<string>();
+    for (let round = 1; round <= rounds; round++) {
+      const version = String(round);
+      const [set, deleted] = await Promise.allSettled([
+        setAlias(store, "duel", "production", version),
+        deleteVersion(store, "duel", version),
+      ]);
+      // Exactly one wins: the alias (and the delete is refused with 409) or the delete (and the
+      // alias is refused with 404).
+      expect([set.status, deleted.status].sort()).toEqual(["fulfilled", "rejected"]);
+      if (deleted.status === "rejected") expect(deleted.reason).toBeInstanceOf(ConflictError);
+      if (set.status === "rejected") expect(set.reason).toBeInstanceOf(NotFoundError);
+      outcomes.add(set.status === "fulfilled" ? "alias" : "delete");
+      const versions = await listVersions(store, "duel");
+      for (const [alias, target] of Object.entries(await readAliases(store, "duel"))) {
+        expect(versions, `alias ${alias} names ${target}`).toContain(target);
+      }
+      // Point it away again, so the next round starts from an alias on a live version.
+      await setAlias(store, "duel", "production", String(rounds + 1));
+    }
+    expect(outcomes.size).toBeGreaterThan(0);
+  });
+
+  it("refuses an alias on a version deleted before, and a deleted version stays out of aliases.json's aliases", async () => {
+    await publishVersion(store, "tomb", file("iris.onnx"), record);
+    await publishVersion(store, "tomb", file("iris.onnx"), record);
+    await deleteVersion(store, "tomb", "1");
+    await expect(setAlias(store, "tomb", "production", "1")).rejects.toThrow(
+      "model tomb has no version 1",
+    );
+    expect(await setAlias(store, "tomb", "production", "2")).toEqual({ production: "2" });
+    expect(await readAliases(store, "tomb")).toEqual({ production: "2" });
+  });
+
+  it("treats alias names as data: constructor, toString and friends are aliases like any other", async () => {
+    await publishVersion(store, "proto", file("iris.onnx"), record);
+    for (const alias of ["constructor", "tostring", "hasownproperty", "valueof"]) {
+      await expect(removeAlias(store, "proto", alias)).rejects.toThrow(
+        `model proto has no alias ${alias}`,
+      );
+    }
+    expect(await setAlias(store, "proto", "constructor", "1")).toEqual({ constructor: "1" });
+    const aliases = await readAliases(store, "proto");
+    expect(aliases.constructor).toBe("1");
+    expect(aliases.toString).toBeUndefined();
+    expect(await removeAlias(store, "proto", "constructor")).toEqual({});
+    await expect(removeAlias(store, "proto", "constructor")).rejects.toBeInstanceOf(NotFoundError);
+  });
 });

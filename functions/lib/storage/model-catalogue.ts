@@ -5,10 +5,9 @@
  */
 import { z } from "zod";
 import { layout, NAME_PATTERN } from "./layout.ts";
+import { aliasesFileSchema, aliasesRecord, parseAliasesFile } from "./model-aliases.ts";
 import type { ObjectStore } from "./object-store.ts";
 import { listPublishedVersions } from "./version-claims.ts";
-
-export const aliasesSchema = z.record(z.string(), z.string());
 
 /** The parts of model.json the catalogue shows; the rest is kept as is. */
 const versionSummarySchema = z.looseObject({
@@ -35,11 +34,13 @@ export function listVersions(store: ObjectStore, model: string): Promise<string[
   return listPublishedVersions(store, layout.modelRoot(model), "model.json");
 }
 
+/** The model's aliases, alias → version, as an object without a prototype. */
 export async function readAliases(
   store: ObjectStore,
   model: string,
 ): Promise<Record<string, string>> {
-  return (await store.getJson(layout.modelAliases(model), aliasesSchema)) ?? {};
+  const stored = await store.getJson(layout.modelAliases(model), aliasesFileSchema);
+  return aliasesRecord(parseAliasesFile(stored).aliases);
 }
 
 async function describeModel(store: ObjectStore, name: string): Promise<ModelSummary> {

@@ -2,11 +2,54 @@
  * @module train/registry/aliases
  * Aliases (`production`, `staging`, ...) name a version of a model: promote by pointing one at
  * a newer version, roll back by pointing it at an older one. serve follows `production`.
+ *
+ * Every change is a conditional write of aliases.json (storage/conditional-update), so
+ * concurrent changes to different aliases all land. The version an alias is set to is checked
+ * after aliases.json is read and before it is written, and a delete marks its version in that
+ * same object first, so a delete and an alias set on the same version never both succeed.
  */
 import { NotFoundError } from "../../lib/errors.ts";
+import { updateJson } from "../../lib/storage/conditional-update.ts";
 import { layout } from "../../lib/storage/layout.ts";
-import { listVersions, readAliases } from "../../lib/storage/model-catalogue.ts";
+import {
+  type AliasesFile,
+  aliasesFileSchema,
+  aliasesRecord,
+  parseAliasesFile,
+  serializeAliasesFile,
+} from "../../lib/storage/model-aliases.ts";
+import { listVersions } from "../../lib/storage/model-catalogue.ts";
 import type { ObjectStore } from "../../lib/storage/object-store.ts";
+
+/**
+ * Applies `change` to the model's aliases.json as a conditional write, retried on a lost race;
+ * `change` answers false to leave it as it is. Answers the file as stored afterwards.
+ */
+export async function changeAliasesFile(
+  store: ObjectStore,
+  name: string,
+  change: (file: AliasesFile) => boolean | Promise<boolean>,
+): Promise<AliasesFile> {
+  const { value } = await updateJson(
+    store,
+    layout.modelAliases(name),
+    aliasesFileSchema,
+    async (stored) => {
+      const file = parseAliasesFile(stored);
+      return (await change(file)) ? serializeAliasesFile(file) : undefined;
+    },
+    { what: `the aliases of model ${name}` },
+  );
+  return parseAliasesFile(value);
+}
+
+async function requireVersion(store: ObjectStore, name: string, version: string): Promise<void> {
+  if (await store.exists(layout.modelMeta(name, version))) return;
+  if ((await listVersions(store, name)).length === 0) {
+    throw new NotFoundError(`model ${name} does not exist`);
+  }
+  throw new NotFoundError(`model ${name} has no version ${version}`);
+}
 
 export async function setAlias(
   store: ObjectStore,
@@ -14,13 +57,16 @@ export async function setAlias(
   alias: string,
   version: string,
 ): Promise<Record<string, string>> {
-  const versions = await listVersions(store, name);
-  if (versions.length === 0) throw new NotFoundError(`model ${name} does not exist`);
-  if (!versions.includes(version))
-    throw new NotFoundError(`model ${name} has no version ${version}`);
-  const aliases = { ...(await readAliases(store, name)), [alias]: version };
-  await store.putJson(layout.modelAliases(name), aliases);
-  return aliases;
+  const file = await changeAliasesFile(store, name, async (current) => {
+    if (current.deleted.has(version)) {
+      throw new NotFoundError(`model ${name} has no version ${version} (it was deleted)`);
+    }
+    await requireVersion(store, name, version);
+    if (current.aliases.get(alias) === version) return false;
+    current.aliases.set(alias, version);
+    return true;
+  });
+  return aliasesRecord(file.aliases);
 }
 
 export async function removeAlias(
@@ -28,9 +74,11 @@ export async function removeAlias(
   name: string,
   alias: string,
 ): Promise<Record<string, string>> {
-  const aliases = await readAliases(store, name);
-  if (!(alias in aliases)) throw new NotFoundError(`model ${name} has no alias ${alias}`);
-  delete aliases[alias];
-  await store.putJson(layout.modelAliases(name), aliases);
-  return aliases;
+  const file = await changeAliasesFile(store, name, (current) => {
+    if (!current.aliases.delete(alias)) {
+      throw new NotFoundError(`model ${name} has no alias ${alias}`);
+    }
+    return true;
+  });
+  return aliasesRecord(file.aliases);
 }

@@ -8,10 +8,11 @@
 import { createHash } from "node:crypto";
 import { ConflictError, NotFoundError } from "../../lib/errors.ts";
 import { layout } from "../../lib/storage/layout.ts";
-import { listVersions, readAliases } from "../../lib/storage/model-catalogue.ts";
+import { listVersions } from "../../lib/storage/model-catalogue.ts";
 import type { ModelRecord, NewModelRecord } from "../../lib/storage/model-record.ts";
 import type { ObjectStore } from "../../lib/storage/object-store.ts";
 import { claimNextVersion } from "../../lib/storage/version-claims.ts";
+import { changeAliasesFile } from "./aliases.ts";
 
 function claimVersion(store: ObjectStore, name: string): Promise<string> {
   return claimNextVersion(store, {
@@ -45,9 +46,12 @@ export async function publishVersion(
 }
 
 /**
- * Deletes a version that no alias points to; model.json goes first so readers stop seeing it.
- * The claim stays as a tombstone: a number is never reused, so no cache can confuse a new
- * version with a deleted one.
+ * Deletes a version that no alias points to. The version is first marked deleted in
+ * aliases.json, by the same conditional write that checks no alias names it, so an alias set
+ * racing with the delete either lands first (and the delete is refused) or sees the mark (and
+ * is refused). Then model.json goes, so readers stop seeing the version, then model.onnx. The
+ * claim stays as a tombstone: a number is never reused, so no cache can confuse a new version
+ * with a deleted one. A delete cut short after the mark is finished by deleting again.
  */
 export async function deleteVersion(
   store: ObjectStore,
@@ -57,15 +61,17 @@ export async function deleteVersion(
   const versions = await listVersions(store, name);
   if (!versions.includes(version))
     throw new NotFoundError(`model ${name} has no version ${version}`);
-  const aliases = await readAliases(store, name);
-  const pointing = Object.entries(aliases)
-    .filter(([, v]) => v === version)
-    .map(([alias]) => alias);
-  if (pointing.length > 0) {
-    throw new ConflictError(
-      `version ${version} of model ${name} is aliased as ${pointing.join(", ")}; move the alias first`,
-    );
-  }
+  await changeAliasesFile(store, name, (file) => {
+    const pointing = [...file.aliases].filter(([, v]) => v === version).map(([alias]) => alias);
+    if (pointing.length > 0) {
+      throw new ConflictError(
+        `version ${version} of model ${name} is aliased as ${pointing.join(", ")}; move the alias first`,
+      );
+    }
+    if (file.deleted.has(version)) return false;
+    file.deleted.add(version);
+    return true;
+  });
   await store.delete(layout.modelMeta(name, version));
   await store.delete(layout.modelOnnx(name, version));
 }
