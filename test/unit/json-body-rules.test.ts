@@ -20,16 +20,24 @@ describe("what counts as a JSON body", () => {
 });
 
 describe("JSON nesting depth", () => {
-  it("counts arrays and objects, not brackets inside strings", () => {
-    expect(nestsDeeperThan('{"a":[{"b":[1]}]}', 4)).toBe(false);
-    expect(nestsDeeperThan('{"a":[{"b":[1]}]}', 3)).toBe(true);
-    expect(nestsDeeperThan(`{"a":"${"[".repeat(1000)}"}`, 1)).toBe(false);
-    expect(nestsDeeperThan(`{"a":"\\"${"{".repeat(10)}\\\\"}`, 1)).toBe(false);
-    expect(nestsDeeperThan(`["\\\\",${"[".repeat(3)}]`, 3)).toBe(true);
+  const nested = (levels: number) => {
+    let value: unknown = 1;
+    for (let i = 0; i < levels; i++) value = i % 2 === 0 ? [value] : { a: value };
+    return value;
+  };
+
+  it("counts arrays and objects, whatever their strings hold", () => {
+    expect(nestsDeeperThan(JSON.parse('{"a":[{"b":[1]}]}'), 4)).toBe(false);
+    expect(nestsDeeperThan(JSON.parse('{"a":[{"b":[1]}]}'), 3)).toBe(true);
+    expect(nestsDeeperThan({ a: "[".repeat(1000) }, 1)).toBe(false);
+    expect(nestsDeeperThan([1, [2], { x: [[3]] }], 4)).toBe(false);
+    expect(nestsDeeperThan([1, [2], { x: [[3]] }], 3)).toBe(true);
+    expect(nestsDeeperThan("text", 0)).toBe(false);
   });
 
-  it("scans 100,000 levels without recursion", () => {
-    expect(nestsDeeperThan("[".repeat(100_000), 64)).toBe(true);
+  it("walks 100,000 levels without recursion", () => {
+    expect(nestsDeeperThan(nested(100_000), 64)).toBe(true);
+    expect(nestsDeeperThan(nested(64), 64)).toBe(false);
   });
 });
 

@@ -23,21 +23,22 @@ const decoder = new TextDecoder();
  * names them in the 400.
  */
 export function parseJsonBody(bytes: Uint8Array, what = "body"): unknown {
-  const text = decoder.decode(bytes);
-  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
-    throw new InvalidRequestError(
-      `${what} nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`,
-    );
-  }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(decoder.decode(bytes));
   } catch (error) {
-    // A RangeError is the parser's own stack running out: too deep as well.
+    // A RangeError would be the parser's own stack running out: too deep as well.
     if (error instanceof SyntaxError || error instanceof RangeError) {
       throw new InvalidRequestError(`${what} is not valid JSON: ${error.message}`);
     }
     throw error;
   }
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) {
+    throw new InvalidRequestError(
+      `${what} nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`,
+    );
+  }
+  return value;
 }
 
 /** The request's body as JSON, read within `maxBytes`. */
