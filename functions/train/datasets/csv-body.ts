@@ -7,7 +7,7 @@
  * megabytes instead of filling the bucket. The stream ends, with an error, the moment the
  * signal fires (the client went away, the process is stopping), so no work goes on for nobody.
  */
-import { pipeline, Readable } from "node:stream";
+import { PassThrough, pipeline, Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { createGunzip } from "node:zlib";
 import {
@@ -27,6 +27,13 @@ const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
  * refused; less than one stored part (5 MiB), so a refused bomb never reaches storage.
  */
 export const INFLATE_SLACK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Compressed bytes read ahead of the gunzip. A client that sent its whole body and left is seen
+ * to be gone only once the socket has been read to its end; read at the pace of inflating, a
+ * body that sits in the socket's buffers would be inflated whole before anyone noticed.
+ */
+const GZIP_READ_AHEAD_BYTES = 4 * 1024 * 1024;
 
 export interface CsvBodyLimits {
   /** SKIFF_DATASET_MAX_BYTES */
@@ -84,7 +91,8 @@ export function csvBody(
   if (!gzip) return readable(bytes, signal);
   // pipeline, unlike pipe, passes a failing request stream on to the reader of the gunzip.
   const gunzip = createGunzip();
-  pipeline(bytes, gunzip, () => {
+  const readAhead = new PassThrough({ highWaterMark: GZIP_READ_AHEAD_BYTES });
+  pipeline(bytes, readAhead, gunzip, () => {
     // errors surface where the gunzip is read
   });
   // zlib can report a truncated stream after the reader has stopped (say the scan refused the
