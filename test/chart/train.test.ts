@@ -161,6 +161,7 @@ describe("train Knative Service", { timeout: 60_000 }, () => {
       SKIFF_JOB_TTL_SECONDS: 3600,
       SKIFF_JOB_DEADLINE_SECONDS: 21600,
       SKIFF_DATASET_MAX_BYTES: 10 * 1024 ** 3,
+      SKIFF_DATASET_MAX_INFLATE_RATIO: 100,
       // JSON bodies keep the one end-to-end limit; only uploads get train.maxUploadBytes.
       SKIFF_JSON_BODY_LIMIT: 64 * 1024 ** 2,
     });
@@ -197,6 +198,7 @@ describe("train Knative Service", { timeout: 60_000 }, () => {
       "train.timeoutSeconds": 1800,
       "train.autoscaling.maxScale": 2,
       "train.maxUploadBytes": 1024 ** 3,
+      "train.maxInflateRatio": 250,
       "train.settings": { SKIFF_RUN_LEASE_MS: "120000", SKIFF_SCHEMA_MAX_DISTINCT: "50" },
       "train.job": {
         cpu: 2,
@@ -216,6 +218,7 @@ describe("train Knative Service", { timeout: 60_000 }, () => {
       SKIFF_JOB_TTL_SECONDS: 60,
       SKIFF_JOB_DEADLINE_SECONDS: 900,
       SKIFF_DATASET_MAX_BYTES: 1024 ** 3,
+      SKIFF_DATASET_MAX_INFLATE_RATIO: 250,
       SKIFF_RUN_LEASE_MS: 120_000,
       SKIFF_SCHEMA_MAX_DISTINCT: 50,
     });

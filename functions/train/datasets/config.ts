@@ -19,7 +19,7 @@ export const datasetSettings = z.object({
    * (sparse 0/1 columns about 30x); a gzip bomb inflates about 1000x, and without this it would
    * be streamed into storage up to SKIFF_DATASET_MAX_BYTES before its 413.
    */
-  SKIFF_DATASET_MAX_INFLATE_RATIO: z.coerce.number().min(1).default(100),
+  SKIFF_DATASET_MAX_INFLATE_RATIO: z.coerce.number().int().min(1).default(100),
   /** Presigned uploads not completed within this long are aborted and their parts freed. */
   SKIFF_UPLOAD_MAX_AGE_MS: z.coerce
     .number()
