@@ -107,7 +107,6 @@ export async function startPlatform(
     const trainParts = setUpTrain(trainConfig, store, trainDeps);
     const train = createTrainApp({
       ...trainDeps,
-      store,
       token,
       ...trainContexts(trainConfig, store, trainParts),
       jsonBodyLimitBytes: env.SKIFF_JSON_BODY_LIMIT,

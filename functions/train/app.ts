@@ -7,18 +7,17 @@ import type { Hono } from "hono";
 import { bearerAuth } from "../lib/http/bearer-auth.ts";
 import { createFunctionApp, createRoutes } from "../lib/http/function-app.ts";
 import type { FunctionDeps } from "../lib/run-function.ts";
-import type { ObjectStore } from "../lib/storage/object-store.ts";
 import { type DatasetsContext, mountDatasets } from "./datasets/routes.ts";
-import { mountRegistry } from "./registry/routes.ts";
+import { mountRegistry, type RegistryContext } from "./registry/routes.ts";
 import { mountRuns, type RunsContext } from "./runs/routes.ts";
 
 export const TRAIN_PREFIX = "/train";
 
 export interface TrainAppOptions extends FunctionDeps {
-  store: ObjectStore;
   token: string;
   datasets: DatasetsContext;
   runs: RunsContext;
+  registry: RegistryContext;
   jsonBodyLimitBytes: number;
 }
 
@@ -27,7 +26,7 @@ export function createTrainApp(options: TrainAppOptions): Hono {
   routes.use("*", bearerAuth(options.token));
   mountDatasets(routes, options.datasets);
   mountRuns(routes, options.runs);
-  mountRegistry(routes, options.store);
+  mountRegistry(routes, options.registry);
   return createFunctionApp(routes, {
     name: "train",
     prefix: TRAIN_PREFIX,

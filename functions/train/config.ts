@@ -23,6 +23,17 @@ export const trainSettings = z
     /** A run still queued after this long is marked failed. */
     SKIFF_RUN_QUEUE_TIMEOUT_MS: millis(3_600_000),
     SKIFF_RUN_EVENTS_POLL_MS: z.coerce.number().int().min(50).default(500),
+    /**
+     * Largest model registration body (the ONNX file and its metadata), in bytes. The file is
+     * held in memory once and then loaded in onnxruntime to prove it serves, which takes about
+     * as much again: 256 MiB fits train's default 1 GiB pod with room for the requests around it.
+     * Larger models are written to the bucket directly.
+     */
+    SKIFF_MODEL_UPLOAD_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(256 * 1024 * 1024),
     // Kubernetes executor: the Job it creates for each run.
     SKIFF_JOB_IMAGE: z.string().min(1).optional(),
     /** Defaults to the namespace of the function's own ServiceAccount. */

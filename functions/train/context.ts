@@ -6,6 +6,7 @@
 import type { ObjectStore } from "../lib/storage/object-store.ts";
 import type { TrainEnv } from "./config.ts";
 import { type DatasetsContext, datasetsContext } from "./datasets/context.ts";
+import type { RegistryContext } from "./registry/routes.ts";
 import type { RunsContext } from "./runs/routes.ts";
 import type { TrainParts } from "./setup.ts";
 
@@ -13,8 +14,9 @@ export function trainContexts(
   env: TrainEnv,
   store: ObjectStore,
   parts: TrainParts,
-): { datasets: DatasetsContext; runs: RunsContext } {
+): { datasets: DatasetsContext; runs: RunsContext; registry: RegistryContext } {
   return {
+    registry: { store, modelUploadMaxBytes: env.SKIFF_MODEL_UPLOAD_MAX_BYTES },
     datasets: datasetsContext(store, env, parts.writes),
     runs: {
       store,

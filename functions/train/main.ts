@@ -15,7 +15,6 @@ await runFunction("train", env, (deps) => {
   const parts = setUpTrain(env, store, deps);
   const app = createTrainApp({
     ...deps,
-    store,
     token: env.SKIFF_API_TOKEN,
     ...trainContexts(env, store, parts),
     jsonBodyLimitBytes: env.SKIFF_JSON_BODY_LIMIT,

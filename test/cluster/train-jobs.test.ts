@@ -194,7 +194,6 @@ beforeAll(async () => {
   parts = setUpTrain(env, store, deps, { kubeConfig });
   train = createTrainApp({
     ...deps,
-    store,
     token: env.SKIFF_API_TOKEN,
     ...trainContexts(env, store, parts),
     jsonBodyLimitBytes: env.SKIFF_JSON_BODY_LIMIT,
