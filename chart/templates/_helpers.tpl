@@ -288,6 +288,8 @@ train-job ServiceAccount, and the S3 credentials from the same Secret by referen
   value: {{ .Values.train.maxUploadBytes | int64 | quote }}
 - name: SKIFF_DATASET_MAX_INFLATE_RATIO
   value: {{ .Values.train.maxInflateRatio | int64 | quote }}
+- name: SKIFF_MODEL_UPLOAD_MAX_BYTES
+  value: {{ .Values.train.maxModelUploadBytes | int64 | quote }}
 {{- range $key, $value := .Values.train.settings }}
 - name: {{ $key }}
   value: {{ include "skiff.settingValue" $value | quote }}

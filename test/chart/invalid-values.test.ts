@@ -103,6 +103,11 @@ const SCHEMA_INVALID: [what: string, values: ValueSet, message: RegExp][] = [
     { "train.maxUploadBytes": 10 },
     /at '\/train\/maxUploadBytes': minimum: got 10, want 1,024/,
   ],
+  [
+    "a model registration limit above ONNX's 2 GiB",
+    { "train.maxModelUploadBytes": 4 * 1024 ** 3 },
+    /at '\/train\/maxModelUploadBytes': maximum: got 4\.294967296/,
+  ],
   ["an unknown log level", { logLevel: "loud" }, /\/logLevel.*must be one of/],
   ["an unknown top-level key", { infoo: { enabled: true } }, /additional properties 'infoo'/],
 ];

@@ -162,6 +162,7 @@ describe("train Knative Service", { timeout: 60_000 }, () => {
       SKIFF_JOB_DEADLINE_SECONDS: 21600,
       SKIFF_DATASET_MAX_BYTES: 10 * 1024 ** 3,
       SKIFF_DATASET_MAX_INFLATE_RATIO: 100,
+      SKIFF_MODEL_UPLOAD_MAX_BYTES: 256 * 1024 ** 2,
       // JSON bodies keep the one end-to-end limit; only uploads get train.maxUploadBytes.
       SKIFF_JSON_BODY_LIMIT: 64 * 1024 ** 2,
     });
@@ -199,6 +200,7 @@ describe("train Knative Service", { timeout: 60_000 }, () => {
       "train.autoscaling.maxScale": 2,
       "train.maxUploadBytes": 1024 ** 3,
       "train.maxInflateRatio": 250,
+      "train.maxModelUploadBytes": 512 * 1024 ** 2,
       "train.settings": { SKIFF_RUN_LEASE_MS: "120000", SKIFF_SCHEMA_MAX_DISTINCT: "50" },
       "train.job": {
         cpu: 2,
@@ -219,6 +221,7 @@ describe("train Knative Service", { timeout: 60_000 }, () => {
       SKIFF_JOB_DEADLINE_SECONDS: 900,
       SKIFF_DATASET_MAX_BYTES: 1024 ** 3,
       SKIFF_DATASET_MAX_INFLATE_RATIO: 250,
+      SKIFF_MODEL_UPLOAD_MAX_BYTES: 512 * 1024 ** 2,
       SKIFF_RUN_LEASE_MS: 120_000,
       SKIFF_SCHEMA_MAX_DISTINCT: 50,
     });
