@@ -2,8 +2,9 @@
  * @module train/runs/plan
  * Turns a run request into a complete, checked plan before anything is queued: the dataset
  * version exists, the columns exist, the task fits the target, the target has at least two
- * classes, the parameters are known. A request that cannot succeed is refused up front (400 or
- * 404) instead of becoming a failed run.
+ * classes, the parameters are known, and a model name that has versions keeps its target, task
+ * and features unless the request says `replace`. A request that cannot succeed is refused up
+ * front (400, 404 or 409) instead of becoming a failed run.
  */
 import { z } from "zod";
 import { InvalidRequestError, NotFoundError } from "../../lib/errors.ts";
@@ -11,8 +12,10 @@ import { NAME_PATTERN, VERSION_PATTERN } from "../../lib/storage/layout.ts";
 import type { ObjectStore } from "../../lib/storage/object-store.ts";
 import { latestDatasetVersion, readDatasetRecord } from "../datasets/catalogue.ts";
 import { type ColumnSchema, type DatasetRecord, isNumeric } from "../datasets/schema.ts";
+import { resolveLayout } from "../trainers/columns.ts";
 import { TrainingError } from "../trainers/errors.ts";
 import { ALGORITHMS, type Algorithm, fitChoiceOf, TASK_OF } from "../trainers/params.ts";
+import { checkModelContinuity } from "./model-continuity.ts";
 
 export const runRequestSchema = z.object({
   dataset: z.string().regex(NAME_PATTERN, "must be a dataset name"),
@@ -25,6 +28,11 @@ export const runRequestSchema = z.object({
   params: z.record(z.string(), z.unknown()).default({}),
   testFraction: z.number().min(0.05).max(0.5).default(0.2),
   seed: z.number().int().min(0).default(42),
+  /**
+   * Lets the run change the target, task or features of a model name that has versions: without
+   * it such a run is refused, since it would change what unpinned callers get.
+   */
+  replace: z.boolean().default(false),
 });
 
 export type RunRequest = z.infer<typeof runRequestSchema>;
@@ -103,6 +111,19 @@ export async function planRun(store: ObjectStore, request: RunRequest): Promise<
     if (error instanceof TrainingError) throw new InvalidRequestError(`params: ${error.message}`);
     throw error;
   }
+  // The features as the trained model will declare them, types included.
+  let layout: ReturnType<typeof resolveLayout>;
+  try {
+    layout = resolveLayout(task, request.target, features, dataset.columns);
+  } catch (error) {
+    if (error instanceof TrainingError) throw new InvalidRequestError(error.message);
+    throw error;
+  }
+  await checkModelContinuity(
+    store,
+    { model: request.model, task, target: request.target, features: layout.features },
+    request.replace,
+  );
   return {
     model: request.model,
     dataset: request.dataset,
