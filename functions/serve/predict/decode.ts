@@ -79,7 +79,8 @@ function decodeClassification(
   const at = probabilityRows(plan.probabilities, outputs, n, width);
   const names = classes.map(String);
   for (let i = 0; i < n; i++) {
-    const probabilities: Record<string, number> = {};
+    // Class names are data: without a prototype, "__proto__" is a key and "constructor" no hit.
+    const probabilities: Record<string, number> = Object.create(null);
     let best = 0;
     for (let j = 0; j < width; j++) {
       const p = finite(at(i, j), `the probability of class ${names[j]}`, n, i);
@@ -118,7 +119,7 @@ function decodeRegression(
       `output ${plan.value} has ${width} columns but model.json lists ${targets.length} targets`,
     );
   for (let i = 0; i < n; i++) {
-    const values: Record<string, number> = {};
+    const values: Record<string, number> = Object.create(null);
     for (let j = 0; j < width; j++) {
       const name = targets[j] as string;
       values[name] = finite(data[i * width + j] as number, `the value of ${name}`, n, i);

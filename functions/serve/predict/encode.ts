@@ -104,6 +104,11 @@ function write(cell: Cell, value: unknown, warnings: PredictionWarning[] | undef
   }
 }
 
+/** Feature names are data: a missing `constructor` is missing, not Object's constructor. */
+function valueOf(instance: Instance, name: string): unknown {
+  return Object.hasOwn(instance, name) ? instance[name] : undefined;
+}
+
 function checkKeys(plan: PredictPlan, instance: unknown, prefix: string): Instance {
   if (typeof instance !== "object" || instance === null || Array.isArray(instance)) {
     throw new InvalidRequestError(
@@ -152,7 +157,7 @@ export function encodeInstances(
           where: `${prefix}${feature.name}`,
           instance: i,
         };
-        write(cell, instance[feature.name], warnings);
+        write(cell, valueOf(instance, feature.name), warnings);
       }
     }
     return {
@@ -175,13 +180,14 @@ export function encodeInstances(
         where: `${prefix}${feature.name}`,
         instance: i,
       };
-      write(cell, instance[feature.name], warnings);
+      write(cell, valueOf(instance, feature.name), warnings);
     }
   }
-  const feeds: Record<string, ort.Tensor> = {};
-  layout.inputs.forEach((spec, j) => {
-    const dims = spec.shape.length === 1 ? [n] : [n, 1];
-    feeds[spec.name] = new ort.Tensor(spec.type, columns[j] as Float32Array, dims);
-  });
-  return feeds;
+  // fromEntries defines each key, so an input called __proto__ is a key, not the prototype.
+  return Object.fromEntries(
+    layout.inputs.map((spec, j) => {
+      const dims = spec.shape.length === 1 ? [n] : [n, 1];
+      return [spec.name, new ort.Tensor(spec.type, columns[j] as Float32Array, dims)];
+    }),
+  );
 }

@@ -35,7 +35,7 @@ async function predict(
   body: Record<string, unknown>,
 ) {
   const started = performance.now();
-  const single = !("instances" in body && Array.isArray(body.instances));
+  const single = !(Object.hasOwn(body, "instances") && Array.isArray(body.instances));
   const instances: unknown[] = single ? [body] : (body.instances as unknown[]);
   if (instances.length > ctx.maxBatch) {
     throw new InvalidRequestError(

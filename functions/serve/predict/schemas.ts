@@ -6,9 +6,18 @@ import { z } from "@hono/zod-openapi";
 import { NAME_PATTERN } from "../../lib/storage/layout.ts";
 
 // Values are checked against the model's features in encode.ts, which names the exact field.
-const instance = z.record(z.string(), z.unknown()).openapi({
-  example: { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
-});
+// Checked in place rather than parsed as a record: zod rebuilds a record key by key and drops a
+// "__proto__" key, which is a feature name like any other.
+const instance = z
+  .custom<Record<string, unknown>>(
+    (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+    "must be an object of named features",
+  )
+  .openapi({
+    type: "object",
+    additionalProperties: {},
+    example: { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
+  });
 
 export const PredictParams = z.object({
   name: z

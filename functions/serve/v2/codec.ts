@@ -118,7 +118,8 @@ export function decodeInputs(
   inputs: Input[],
   tail?: BinaryTail,
 ): Record<string, ort.Tensor> {
-  const feeds: Record<string, ort.Tensor> = {};
+  // Input names are data: a Map, so `constructor` is never found on Object.prototype.
+  const feeds = new Map<string, ort.Tensor>();
   for (const input of inputs) {
     const spec = model.input(input.name);
     if (!spec) {
@@ -126,13 +127,13 @@ export function decodeInputs(
         `unknown input ${input.name}; model ${model.name} takes ${model.inputs.map((i) => i.name).join(", ")}`,
       );
     }
-    if (feeds[input.name]) throw new InvalidRequestError(`input ${input.name} is given twice`);
-    feeds[input.name] = decodeInput(input, spec, tail);
+    if (feeds.has(input.name)) throw new InvalidRequestError(`input ${input.name} is given twice`);
+    feeds.set(input.name, decodeInput(input, spec, tail));
   }
   tail?.finish();
-  const missing = model.inputs.filter((i) => !feeds[i.name]).map((i) => i.name);
+  const missing = model.inputs.filter((i) => !feeds.has(i.name)).map((i) => i.name);
   if (missing.length > 0) throw new InvalidRequestError(`missing input ${missing.join(", ")}`);
-  return feeds;
+  return Object.fromEntries(feeds);
 }
 
 /** The outputs to fetch: those asked for (each must exist), else all. */

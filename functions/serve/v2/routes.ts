@@ -47,7 +47,7 @@ function wantsBinary(body: InferBody, name: string): boolean {
 /** A binary request's inputs as the prediction log keeps them: with their elements as JSON. */
 function loggedInputs(body: InferBody, feeds: Record<string, ort.Tensor>): unknown[] {
   return body.inputs.map((input) =>
-    input.data === undefined && feeds[input.name]
+    input.data === undefined && Object.hasOwn(feeds, input.name)
       ? encodeOutput(input.name, feeds[input.name] as ort.Tensor)
       : input,
   );
