@@ -105,4 +105,13 @@ describe("names that Object.prototype also has", () => {
     const res = await serve.post("/v2/models/proto/infer", JSON.stringify({ inputs }));
     expect(res.status, await res.clone().text()).toBe(200);
   });
+
+  it("refuses a training parameter called __proto__ as unknown instead of inheriting from it", async () => {
+    const request = JSON.parse(
+      '{"dataset": "proto", "model": "proto", "target": "label", "params": {"__proto__": {"C": 100}}}',
+    );
+    await expect(planRun(serve.store, runRequestSchema.parse(request))).rejects.toThrow(
+      /^params: unknown parameter "__proto__" for logistic_regression/,
+    );
+  });
 });

@@ -3,16 +3,13 @@
  * Request and response shapes of named-feature prediction; the OpenAPI document comes from them.
  */
 import { z } from "@hono/zod-openapi";
+import { isJsonObject } from "../../lib/json-object.ts";
 import { NAME_PATTERN } from "../../lib/storage/layout.ts";
 
-// Values are checked against the model's features in encode.ts, which names the exact field.
-// Checked in place rather than parsed as a record: zod rebuilds a record key by key and drops a
-// "__proto__" key, which is a feature name like any other.
+// Values are checked against the model's features in encode.ts, which names the exact field;
+// the object is checked in place (see lib/json-object), so a "__proto__" feature is kept.
 const instance = z
-  .custom<Record<string, unknown>>(
-    (value) => typeof value === "object" && value !== null && !Array.isArray(value),
-    "must be an object of named features",
-  )
+  .custom<Record<string, unknown>>(isJsonObject, "must be an object of named features")
   .openapi({
     type: "object",
     additionalProperties: {},

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { InvalidRequestError, NotFoundError } from "../../lib/errors.ts";
+import { isJsonObject } from "../../lib/json-object.ts";
 import { NAME_PATTERN, VERSION_PATTERN } from "../../lib/storage/layout.ts";
 import type { ObjectStore } from "../../lib/storage/object-store.ts";
 import { latestDatasetVersion, readDatasetRecord } from "../datasets/catalogue.ts";
@@ -25,7 +26,11 @@ export const runRequestSchema = z.object({
   features: z.array(z.string().min(1)).min(1).optional(),
   task: z.enum(["classification", "regression"]).optional(),
   algorithm: z.enum(ALGORITHMS).optional(),
-  params: z.record(z.string(), z.unknown()).default({}),
+  // Checked in place (see lib/json-object), so a "__proto__" parameter is refused as unknown.
+  params: z
+    .custom<Record<string, unknown>>(isJsonObject, "must be an object of parameters")
+    .meta({ type: "object", additionalProperties: {} })
+    .default({}),
   testFraction: z.number().min(0.05).max(0.5).default(0.2),
   seed: z.number().int().min(0).default(42),
   /**
