@@ -105,7 +105,7 @@ function write(cell: Cell, value: unknown, warnings: PredictionWarning[] | undef
 }
 
 /** Feature names are data: a missing `constructor` is missing, not Object's constructor. */
-function valueOf(instance: Instance, name: string): unknown {
+function featureValue(instance: Instance, name: string): unknown {
   return Object.hasOwn(instance, name) ? instance[name] : undefined;
 }
 
@@ -157,7 +157,7 @@ export function encodeInstances(
           where: `${prefix}${feature.name}`,
           instance: i,
         };
-        write(cell, valueOf(instance, feature.name), warnings);
+        write(cell, featureValue(instance, feature.name), warnings);
       }
     }
     return {
@@ -180,7 +180,7 @@ export function encodeInstances(
         where: `${prefix}${feature.name}`,
         instance: i,
       };
-      write(cell, valueOf(instance, feature.name), warnings);
+      write(cell, featureValue(instance, feature.name), warnings);
     }
   }
   // fromEntries defines each key, so an input called __proto__ is a key, not the prototype.
