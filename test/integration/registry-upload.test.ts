@@ -321,6 +321,18 @@ describe("alias names over HTTP", () => {
     expect(JSON.parse(stored)).toEqual({ production: "1" });
   });
 
+  it("refuses an alias that is a number, which ?version= would read as a version", async () => {
+    for (const alias of ["2", "007"]) {
+      const error = await errorOf(await call("PUT", alias, { version: "1" }));
+      expect({ alias, status: error.status }).toEqual({ alias, status: 400 });
+      expect(error.message).toMatch(/alias: must not be a number/);
+    }
+    expect(await readAliases(store, "names")).toEqual({ production: "1" });
+    // One that only starts with digits names no version, so it is an alias like any other.
+    expect((await call("PUT", "2024-q1", { version: "1" })).status).toBe(200);
+    expect((await call("DELETE", "2024-q1")).status).toBe(200);
+  });
+
   it("sets, reads and removes an alias called constructor like any other", async () => {
     const set = await call("PUT", "constructor", { version: "1" });
     expect(set.status).toBe(200);

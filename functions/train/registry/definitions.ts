@@ -14,6 +14,13 @@ const alias = z
   .string()
   .regex(NAME_PATTERN, "must be a DNS label, e.g. production")
   .openapi({ param: { name: "alias", in: "path" }, example: "production" });
+// A number would name a version wherever serve reads `?version=`, so an alias set to one could
+// never be reached. Removing one stays possible for aliases.json files written by hand.
+const newAlias = z
+  .string()
+  .regex(NAME_PATTERN, "must be a DNS label, e.g. production")
+  .regex(/[^0-9]/, "must not be a number: versions are numbers, so serve would never reach it")
+  .openapi({ param: { name: "alias", in: "path" }, example: "production" });
 const versionNumber = z.string().regex(VERSION_PATTERN, "must be a version number");
 const version = versionNumber.openapi({ param: { name: "version", in: "path" }, example: "2" });
 const Aliases = z
@@ -31,7 +38,7 @@ export const setAliasRoute = createRoute({
   tags: ["registry"],
   middleware: [requireJson()] as const,
   request: {
-    params: z.object({ name, alias }),
+    params: z.object({ name, alias: newAlias }),
     body: {
       required: true,
       content: {
