@@ -11,6 +11,7 @@ export type ErrorCode =
   | "not_found"
   | "conflict"
   | "payload_too_large"
+  | "method_not_allowed"
   | "unsupported_media_type"
   | "not_implemented"
   | "not_ready"
@@ -22,6 +23,7 @@ const statusOf: Record<ErrorCode, number> = {
   unauthorized: 401,
   not_found: 404,
   conflict: 409,
+  method_not_allowed: 405,
   payload_too_large: 413,
   unsupported_media_type: 415,
   not_implemented: 501,
@@ -61,6 +63,16 @@ export class UnauthorizedError extends SkiffError {
 export class NotFoundError extends SkiffError {
   constructor(message: string) {
     super("not_found", message);
+  }
+}
+
+export class MethodNotAllowedError extends SkiffError {
+  /** The methods the path does answer, for the response's Allow header. */
+  readonly allowed: readonly string[];
+
+  constructor(method: string, path: string, allowed: readonly string[]) {
+    super("method_not_allowed", `${method} is not allowed on ${path}; use ${allowed.join(", ")}`);
+    this.allowed = allowed;
   }
 }
 

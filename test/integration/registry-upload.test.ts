@@ -325,7 +325,7 @@ describe("alias names over HTTP", () => {
     for (const alias of ["2", "007"]) {
       const error = await errorOf(await call("PUT", alias, { version: "1" }));
       expect({ alias, status: error.status }).toEqual({ alias, status: 400 });
-      expect(error.message).toMatch(/alias: must not be a number/);
+      expect(error.message).toMatch(/alias: must be a DNS label that is not a number/);
     }
     expect(await readAliases(store, "names")).toEqual({ production: "1" });
     // One that only starts with digits names no version, so it is an alias like any other.

@@ -76,6 +76,27 @@ describe("error mapping", () => {
     });
   });
 
+  it("answers a path that exists with the wrong method with 405 and the methods it takes", async () => {
+    const { app } = appThrowing(new Error("unused"));
+    for (const path of ["/things", "/test/things"]) {
+      const res = await app.request(path, { method: "DELETE" });
+      expect(res.status).toBe(405);
+      expect(res.headers.get("allow")).toBe("POST");
+      expect(await res.json()).toEqual({
+        error: {
+          code: "method_not_allowed",
+          message: `DELETE is not allowed on ${path}; use POST`,
+        },
+      });
+    }
+    const boom = await app.request("/boom", { method: "PUT" });
+    expect(boom.status).toBe(405);
+    expect(boom.headers.get("allow")).toBe("GET, HEAD");
+    // Health is answered by the app itself and is covered the same way.
+    expect((await app.request("/healthz", { method: "POST" })).status).toBe(405);
+    expect((await app.request("/nothing", { method: "DELETE" })).status).toBe(404);
+  });
+
   it("names the offending field of an invalid body", async () => {
     const { app, lines } = appThrowing(new Error("unused"));
     const res = await app.request("/things", {

@@ -12,6 +12,7 @@ import {
   type ErrorCode,
   InternalError,
   InvalidRequestError,
+  MethodNotAllowedError,
   NotFoundError,
   SkiffError,
 } from "../errors.ts";
@@ -24,6 +25,7 @@ const codeOfStatus: Record<number, ErrorCode> = {
   400: "invalid_request",
   401: "unauthorized",
   404: "not_found",
+  405: "method_not_allowed",
   409: "conflict",
   413: "payload_too_large",
   415: "unsupported_media_type",
@@ -61,6 +63,7 @@ export function errorResponse(
   protocolRoots: readonly string[] = [],
 ): Response {
   const status = error.status as ContentfulStatusCode;
+  if (error instanceof MethodNotAllowedError) c.header("Allow", error.allowed.join(", "));
   if (isUnderRoots(c.req.path, protocolRoots)) return c.json({ error: error.message }, status);
   const body: ErrorBody = { error: { code: error.code, message: error.message } };
   return c.json(body, status);
@@ -68,9 +71,13 @@ export function errorResponse(
 
 /**
  * The error and not-found handlers of one function. Paths under `protocolRoots` answer errors
- * in the Open Inference Protocol's shape, every other path in skiff's.
+ * in the Open Inference Protocol's shape, every other path in skiff's. A path that exists for
+ * other methods (`allowedMethods`) answers 405 with those methods in `Allow`.
  */
-export function errorHandlers(protocolRoots: readonly string[] = []): {
+export function errorHandlers(
+  protocolRoots: readonly string[] = [],
+  allowedMethods: (path: string) => string[] = () => [],
+): {
   onError: ErrorHandler;
   notFound: NotFoundHandler;
 } {
@@ -82,7 +89,11 @@ export function errorHandlers(protocolRoots: readonly string[] = []): {
       return errorResponse(c, error, protocolRoots);
     },
     notFound: (c) => {
-      const error = new NotFoundError(`no route for ${c.req.method} ${c.req.path}`);
+      const allowed = allowedMethods(c.req.path);
+      const error =
+        allowed.length > 0
+          ? new MethodNotAllowedError(c.req.method, c.req.path, allowed)
+          : new NotFoundError(`no route for ${c.req.method} ${c.req.path}`);
       c.set("failure", error);
       return errorResponse(c, error, protocolRoots);
     },

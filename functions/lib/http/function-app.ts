@@ -7,6 +7,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { type Env, Hono, type Schema } from "hono";
 import type { Logger } from "../logger.ts";
+import { allowedMethodsOf } from "./allowed-methods.ts";
 import { errorHandlers, rejectInvalid } from "./error-handler.ts";
 import { mountHealth, type Readiness } from "./health.ts";
 import { jsonBodyLimit } from "./json-body-limit.ts";
@@ -46,7 +47,7 @@ export function createFunctionApp<E extends Env, S extends Schema, B extends str
   const app = new Hono();
   app.use(observeRequest({ fn: options.name, logger: options.logger, metrics: options.metrics }));
   app.use(jsonBodyLimit(options.jsonBodyLimitBytes));
-  const errors = errorHandlers(options.protocolRoots);
+  const errors = errorHandlers(options.protocolRoots, allowedMethodsOf(app));
   app.onError(errors.onError);
   app.notFound(errors.notFound);
   if (options.publicHealth ?? true) mountHealth(app, options.readiness);

@@ -16,6 +16,11 @@ import { InvalidRequestError } from "../errors.ts";
 
 /** Names are DNS labels: safe as S3 key parts, host names and Kubernetes names alike. */
 export const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/**
+ * A new alias is a name that is not a number: wherever a version can be named, a number is read
+ * as a version, so an alias such as `2` could never be reached.
+ */
+export const ALIAS_PATTERN = /^(?![0-9]+$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Versions are positive integers without leading zeros, so they sort and compare as numbers. */
 export const VERSION_PATTERN = /^[1-9][0-9]{0,8}$/;
 export const RUN_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;

@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireJson } from "../../lib/http/require-json.ts";
-import { NAME_PATTERN, VERSION_PATTERN } from "../../lib/storage/layout.ts";
+import { ALIAS_PATTERN, NAME_PATTERN, VERSION_PATTERN } from "../../lib/storage/layout.ts";
 
 const name = z
   .string()
@@ -18,8 +18,7 @@ const alias = z
 // never be reached. Removing one stays possible for aliases.json files written by hand.
 const newAlias = z
   .string()
-  .regex(NAME_PATTERN, "must be a DNS label, e.g. production")
-  .regex(/[^0-9]/, "must not be a number: versions are numbers, so serve would never reach it")
+  .regex(ALIAS_PATTERN, "must be a DNS label that is not a number, e.g. production")
   .openapi({ param: { name: "alias", in: "path" }, example: "production" });
 const versionNumber = z.string().regex(VERSION_PATTERN, "must be a version number");
 const version = versionNumber.openapi({ param: { name: "version", in: "path" }, example: "2" });
