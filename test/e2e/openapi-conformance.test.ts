@@ -12,9 +12,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { freePort } from "../../minio/launcher.ts";
 import { irisRecord } from "../support/models.ts";
-import { type Spawned, spawnEntry, spawnProcess, waitFor } from "../support/processes.ts";
+import { type Spawned, spawnProcess, startLocalPlatform } from "../support/processes.ts";
 import { pythonModels } from "../support/serve.ts";
 
 const TOKEN = "conformance-token-0123456789";
@@ -96,16 +95,10 @@ async function registerScikitLearnIris(): Promise<void> {
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "skiff-conformance-"));
   reportDir = mkdtempSync(join(tmpdir(), "skiff-conformance-report-"));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  platform = spawnEntry("local/start.ts", {
-    PORT: String(port),
-    SKIFF_ADMIN_PORT: "0",
-    SKIFF_DATA_DIR: dataDir,
+  ({ spawned: platform, base } = await startLocalPlatform(dataDir, {
     SKIFF_API_TOKEN: TOKEN,
     SKIFF_DEFAULT_MODEL: DEFAULT_MODEL,
-  });
-  await waitFor(`${base}/info`, platform);
+  }));
   await trainIris();
   await registerScikitLearnIris();
 }, 180_000);

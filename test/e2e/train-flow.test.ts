@@ -2,9 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../minio/launcher.ts";
 import { IRIS_SETOSA } from "../support/models.ts";
-import { type Spawned, spawnEntry, waitFor } from "../support/processes.ts";
+import { type Spawned, startLocalPlatform } from "../support/processes.ts";
 
 const TOKEN = "e2e-token-0123456789abcdef";
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -14,20 +13,14 @@ let base: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "skiff-train-e2e-"));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  platform = spawnEntry("local/start.ts", {
-    PORT: String(port),
-    SKIFF_ADMIN_PORT: "0",
-    SKIFF_DATA_DIR: dataDir,
+  ({ spawned: platform, base } = await startLocalPlatform(dataDir, {
     SKIFF_API_TOKEN: TOKEN,
     SKIFF_RUN_HEARTBEAT_MS: "500",
-  });
-  await waitFor(`${base}/info`, platform);
+  }));
 });
 
 afterAll(() => {
-  platform.child.kill("SIGKILL");
+  platform?.child.kill("SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -15,11 +15,10 @@ import type { DatasetsContext } from "../../functions/train/datasets/context.ts"
 import type { DatasetRecord } from "../../functions/train/datasets/schema.ts";
 import { abortStaleUploads } from "../../functions/train/datasets/stale.ts";
 import { WritesInFlight } from "../../functions/train/datasets/writes-in-flight.ts";
-import { freePort } from "../../minio/launcher.ts";
-import { datasetsTestApp, errorOf, leftovers, putCsv } from "../support/datasets.ts";
+import { datasetsTestAppOn, errorOf, leftovers, putCsv } from "../support/datasets.ts";
 import { capturedLogger } from "../support/logs.ts";
-import { type Spawned, spawnEntry, waitFor } from "../support/processes.ts";
-import { freshStore, testStorageEnv } from "../support/storage.ts";
+import { type Spawned, startTrainProcess } from "../support/processes.ts";
+import { freshStore } from "../support/storage.ts";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -28,17 +27,7 @@ const GZIP = { "content-type": "text/csv", "content-encoding": "gzip" };
 let store: ObjectStore;
 
 function appWith(overrides: Partial<DatasetsContext> = {}): Hono {
-  return datasetsTestApp({
-    store,
-    signer: store,
-    maxBytes: 8 * GiB,
-    maxInflateRatio: 100,
-    maxDistinct: 1000,
-    uploadMaxAgeMs: 60_000,
-    partUrlTtlSeconds: 600,
-    writes: new WritesInFlight(),
-    ...overrides,
-  });
+  return datasetsTestAppOn(store, { maxBytes: 8 * GiB, ...overrides });
 }
 
 beforeAll(async () => {
@@ -164,18 +153,12 @@ describe("the train process stopped mid-upload", () => {
   });
 
   it("exits within its drain timeout, having released the version: no claim, data or upload stays", async () => {
-    const [port, adminPort] = [await freePort(), await freePort()];
-    const storage = Object.fromEntries(
-      Object.entries(testStorageEnv(store.bucket)).map(([k, v]) => [k, String(v)]),
-    );
-    spawned = spawnEntry("functions/train/main.ts", {
-      ...storage,
-      PORT: String(port),
-      SKIFF_ADMIN_PORT: String(adminPort),
+    const train = await startTrainProcess(store.bucket, {
       SKIFF_API_TOKEN: "shutdown-test-token-0123456789",
       SKIFF_DRAIN_TIMEOUT_MS: "500",
     });
-    await waitFor(`http://127.0.0.1:${adminPort}/readyz`, spawned);
+    spawned = train.spawned;
+    const port = train.port;
     // More than a part, then nothing more: the upload is under way when SIGTERM comes.
     const socket = connect(port, "127.0.0.1");
     socket.on("error", () => {});

@@ -10,8 +10,7 @@ import { layout } from "../../functions/lib/storage/layout.ts";
 import type { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 import { readDatasetRecord, readDatasetRows } from "../../functions/train/datasets/catalogue.ts";
 import type { DatasetRecord } from "../../functions/train/datasets/schema.ts";
-import { WritesInFlight } from "../../functions/train/datasets/writes-in-flight.ts";
-import { datasetsTestApp, errorOf, leftovers, putCsv } from "../support/datasets.ts";
+import { datasetsTestAppOn, errorOf, leftovers, putCsv } from "../support/datasets.ts";
 import { freshStore } from "../support/storage.ts";
 
 let store: ObjectStore;
@@ -19,16 +18,7 @@ let app: Hono;
 
 beforeAll(async () => {
   store = await freshStore();
-  app = datasetsTestApp({
-    store,
-    signer: store,
-    maxBytes: 64 * 1024 * 1024,
-    maxInflateRatio: 100,
-    maxDistinct: 1000,
-    uploadMaxAgeMs: 60_000,
-    partUrlTtlSeconds: 600,
-    writes: new WritesInFlight(),
-  });
+  app = datasetsTestAppOn(store);
 });
 
 const bytesOf = (text: string) => new TextEncoder().encode(text);

@@ -11,9 +11,8 @@ import type { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 import { readDatasetRecord, readDatasetRows } from "../../functions/train/datasets/catalogue.ts";
 import type { DatasetsContext } from "../../functions/train/datasets/routes.ts";
 import type { DatasetRecord } from "../../functions/train/datasets/schema.ts";
-import { WritesInFlight } from "../../functions/train/datasets/writes-in-flight.ts";
 import {
-  datasetsTestApp,
+  datasetsTestAppOn,
   errorOf,
   leftovers as leftoversOf,
   putCsv as put,
@@ -26,19 +25,7 @@ const MiB = 1024 * 1024;
 let store: ObjectStore;
 let app: Hono;
 
-function datasetsApp(overrides: Partial<DatasetsContext> = {}): Hono {
-  return datasetsTestApp({
-    store,
-    signer: store,
-    maxBytes: 64 * MiB,
-    maxInflateRatio: 100,
-    maxDistinct: 1000,
-    uploadMaxAgeMs: 60_000,
-    partUrlTtlSeconds: 600,
-    writes: new WritesInFlight(),
-    ...overrides,
-  });
-}
+const datasetsApp = (overrides?: Partial<DatasetsContext>) => datasetsTestAppOn(store, overrides);
 
 beforeAll(async () => {
   store = await freshStore();

@@ -6,11 +6,8 @@
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uploadDataset } from "../../functions/train/datasets/upload.ts";
-import { runJob } from "../../functions/train/runs/job.ts";
 import { planRun, runRequestSchema } from "../../functions/train/runs/plan.ts";
-import type { RunRecord } from "../../functions/train/runs/run-record.ts";
-import { newRunId, RunStore } from "../../functions/train/runs/run-store.ts";
-import { capturedLogger } from "../support/logs.ts";
+import { trainedRun } from "../support/runs.ts";
 import { startServe } from "../support/serve.ts";
 import { freshStore } from "../support/storage.ts";
 
@@ -33,25 +30,7 @@ beforeAll(async () => {
       maxDistinct: 1000,
     },
   );
-  const plan = await planRun(
-    store,
-    runRequestSchema.parse({ dataset: "proto", model: "proto", target: "label" }),
-  );
-  const run: RunRecord = {
-    id: newRunId(),
-    status: "queued",
-    ...plan,
-    executor: "inline",
-    progress: { fraction: 0, message: "queued" },
-    createdAt: new Date().toISOString(),
-  };
-  await new RunStore(store).create(run);
-  const done = await runJob({
-    store,
-    runId: run.id,
-    logger: capturedLogger().logger,
-    heartbeatMs: 60_000,
-  });
+  const done = await trainedRun(store, { dataset: "proto", model: "proto", target: "label" });
   expect(done.status, done.error).toBe("succeeded");
   serve = await startServe({}, store);
 });

@@ -10,12 +10,9 @@ import type { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 import { uploadDataset } from "../../functions/train/datasets/upload.ts";
 import { setAlias } from "../../functions/train/registry/aliases.ts";
 import { publishVersion } from "../../functions/train/registry/versions.ts";
-import { runJob } from "../../functions/train/runs/job.ts";
 import { planRun, runRequestSchema } from "../../functions/train/runs/plan.ts";
-import type { RunRecord } from "../../functions/train/runs/run-record.ts";
-import { newRunId, RunStore } from "../../functions/train/runs/run-store.ts";
-import { capturedLogger } from "../support/logs.ts";
 import { irisRecord } from "../support/models.ts";
+import { trainedRun } from "../support/runs.ts";
 import { pythonModels } from "../support/serve.ts";
 import { freshStore } from "../support/storage.ts";
 
@@ -30,20 +27,7 @@ const rows = [
   ),
 ];
 
-async function train(request: Record<string, unknown>): Promise<RunRecord> {
-  const plan = await planRun(store, runRequestSchema.parse(request));
-  const run: RunRecord = {
-    id: newRunId(),
-    status: "queued",
-    ...plan,
-    executor: "inline",
-    progress: { fraction: 0, message: "queued" },
-    createdAt: new Date().toISOString(),
-  };
-  const runs = new RunStore(store);
-  await runs.create(run);
-  return runJob({ store, runId: run.id, logger: capturedLogger().logger, heartbeatMs: 60_000 });
-}
+const train = (request: Record<string, unknown>) => trainedRun(store, request);
 
 async function refusal(request: Record<string, unknown>): Promise<Error> {
   const failure = await planRun(store, runRequestSchema.parse(request)).then(

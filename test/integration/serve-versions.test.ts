@@ -25,6 +25,14 @@ afterAll(() => serve.close());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Every API on `version`; metadata is only "ok", as answers() takes no version from it. */
+const everyApiAt = (version: string) => ({
+  named: version,
+  v2: version,
+  metadata: "ok",
+  ready: version,
+});
+
 /** The version each API answers for `ref` (a number or an alias), or its status when not 200. */
 async function answers(model: string, ref: string) {
   const named = await serve.post(`/models/${model}/predict?version=${ref}`, row);
@@ -49,22 +57,12 @@ describe("aliases", () => {
     await publish("aliased", 3);
     await setAlias(serve.store, "aliased", "production", "1");
     await setAlias(serve.store, "aliased", "staging", "3");
-    expect(await answers("aliased", "staging")).toEqual({
-      named: "3",
-      v2: "3",
-      metadata: "ok",
-      ready: "3",
-    });
+    expect(await answers("aliased", "staging")).toEqual(everyApiAt("3"));
     expect((await answers("aliased", "production")).named).toBe("1");
 
     await setAlias(serve.store, "aliased", "staging", "2");
     await sleep(REFRESH_MS * 2);
-    expect(await answers("aliased", "staging")).toEqual({
-      named: "2",
-      v2: "2",
-      metadata: "ok",
-      ready: "2",
-    });
+    expect(await answers("aliased", "staging")).toEqual(everyApiAt("2"));
   });
 
   it("one set after serve first looked is found at once; one removed answers 404 after a refresh", async () => {
@@ -89,12 +87,7 @@ describe("aliases", () => {
   it("never shadow a version number: ?version=2 is version 2 even with an alias named 2", async () => {
     await publish("numbers", 3);
     await setAlias(serve.store, "numbers", "2", "3");
-    expect(await answers("numbers", "2")).toEqual({
-      named: "2",
-      v2: "2",
-      metadata: "ok",
-      ready: "2",
-    });
+    expect(await answers("numbers", "2")).toEqual(everyApiAt("2"));
   });
 });
 
@@ -120,12 +113,7 @@ describe("a refresh", () => {
 describe("a deleted version", () => {
   it("answers 404 on every API within one refresh, though it was cached", async () => {
     await publish("deleted", 3);
-    expect(await answers("deleted", "2")).toEqual({
-      named: "2",
-      v2: "2",
-      metadata: "ok",
-      ready: "2",
-    });
+    expect(await answers("deleted", "2")).toEqual(everyApiAt("2"));
     await deleteVersion(serve.store, "deleted", "2");
     await sleep(REFRESH_MS + 150);
     expect(await answers("deleted", "2")).toEqual({

@@ -6,13 +6,12 @@ import { Readable } from "node:stream";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 import { uploadDataset } from "../../functions/train/datasets/upload.ts";
-import { planRun, runRequestSchema } from "../../functions/train/runs/plan.ts";
 import { RESTARTED_WHILE_RUNNING } from "../../functions/train/runs/recovery.ts";
 import type { RunRecord } from "../../functions/train/runs/run-record.ts";
-import { newRunId, RunStore } from "../../functions/train/runs/run-store.ts";
-import { freePort } from "../../minio/launcher.ts";
-import { type Spawned, spawnEntry, waitFor } from "../support/processes.ts";
-import { freshStore, testStorageEnv } from "../support/storage.ts";
+import { RunStore } from "../../functions/train/runs/run-store.ts";
+import { type Spawned, startTrainProcess } from "../support/processes.ts";
+import { queuedRun } from "../support/runs.ts";
+import { freshStore } from "../support/storage.ts";
 
 const TOKEN = "restart-test-token-0123456789";
 let store: ObjectStore;
@@ -35,39 +34,18 @@ beforeAll(async () => {
 });
 
 /** A run as the earlier process left it in storage. */
-async function leftBehind(model: string, fields: Partial<RunRecord>): Promise<RunRecord> {
-  const plan = await planRun(
-    store,
-    runRequestSchema.parse({ dataset: "toy", model, target: "label" }),
-  );
-  const record: RunRecord = {
-    id: newRunId(),
-    status: "queued",
-    ...plan,
-    executor: "inline",
-    progress: { fraction: 0, message: "queued" },
-    createdAt: new Date().toISOString(),
-    ...fields,
-  };
-  await runs.create(record);
-  return record;
+function leftBehind(model: string, fields: Partial<RunRecord>): Promise<RunRecord> {
+  return queuedRun(store, { dataset: "toy", model, target: "label" }, fields);
 }
 
 async function startTrain(): Promise<string> {
-  const [port, adminPort] = [await freePort(), await freePort()];
-  const storage = Object.fromEntries(
-    Object.entries(testStorageEnv(store.bucket)).map(([k, v]) => [k, String(v)]),
-  );
-  spawned = spawnEntry("functions/train/main.ts", {
-    ...storage,
-    PORT: String(port),
-    SKIFF_ADMIN_PORT: String(adminPort),
+  const train = await startTrainProcess(store.bucket, {
     SKIFF_API_TOKEN: TOKEN,
     SKIFF_RUN_EXECUTOR: "inline",
     SKIFF_RUN_CONCURRENCY: "1",
   });
-  await waitFor(`http://127.0.0.1:${adminPort}/readyz`, spawned);
-  return `http://127.0.0.1:${port}`;
+  spawned = train.spawned;
+  return `http://127.0.0.1:${train.port}`;
 }
 
 async function runOf(base: string, id: string): Promise<RunRecord> {

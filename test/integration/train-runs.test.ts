@@ -9,10 +9,11 @@ import { uploadDataset } from "../../functions/train/datasets/upload.ts";
 import { InlineExecutor } from "../../functions/train/executors/inline.ts";
 import { planRun, runRequestSchema } from "../../functions/train/runs/plan.ts";
 import type { RunRecord } from "../../functions/train/runs/run-record.ts";
-import { newRunId, RunStore } from "../../functions/train/runs/run-store.ts";
+import { RunStore } from "../../functions/train/runs/run-store.ts";
 import { failStaleRuns } from "../../functions/train/runs/watchdog.ts";
 import { capturedLogger } from "../support/logs.ts";
-import { freshStore, testStorageEnv } from "../support/storage.ts";
+import { queuedRun } from "../support/runs.ts";
+import { freshStore, testStorageProcessEnv } from "../support/storage.ts";
 
 const run = promisify(execFile);
 const limits = { maxBytes: 1 << 30, maxDistinct: 1000 };
@@ -23,25 +24,7 @@ function csv(lines: string[]): AsyncIterable<Uint8Array> {
   return Readable.from([Buffer.from(`${lines.join("\n")}\n`)]);
 }
 
-async function queuedRun(request: Record<string, unknown>): Promise<RunRecord> {
-  const plan = await planRun(store, runRequestSchema.parse(request));
-  const record: RunRecord = {
-    id: newRunId(),
-    status: "queued",
-    ...plan,
-    executor: "inline",
-    progress: { fraction: 0, message: "queued" },
-    createdAt: new Date().toISOString(),
-  };
-  await runs.create(record);
-  return record;
-}
-
-function jobEnv(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(testStorageEnv(store.bucket)).map(([k, v]) => [k, String(v)]),
-  );
-}
+const jobEnv = () => testStorageProcessEnv(store.bucket);
 
 async function until<T>(
   read: () => Promise<T>,
@@ -141,7 +124,7 @@ describe("planning a run refuses what cannot succeed", () => {
 describe("running a run", () => {
   it("records a readable error when training fails, and publishes nothing", async () => {
     // Planning passes, but the data the job reads is gone by the time it runs.
-    const record = await queuedRun({ dataset: "toy", model: "doomed", target: "label" });
+    const record = await queuedRun(store, { dataset: "toy", model: "doomed", target: "label" });
     const bytes = await store.getBytes(layout.datasetData("toy", "1"));
     await store.delete(layout.datasetData("toy", "1"));
     try {
@@ -161,7 +144,7 @@ describe("running a run", () => {
   });
 
   it("marks a run failed at once when its worker process dies", async () => {
-    const record = await queuedRun({ dataset: "toy", model: "killed", target: "label" });
+    const record = await queuedRun(store, { dataset: "toy", model: "killed", target: "label" });
     const executor = new InlineExecutor({
       runs,
       logger: capturedLogger("train").logger,
@@ -192,17 +175,21 @@ describe("running a run", () => {
 
   it("fails a run whose heartbeat stopped, and one that was never started", async () => {
     const now = Date.now();
-    const stale = await queuedRun({ dataset: "toy", model: "stale", target: "label" });
+    const stale = await queuedRun(store, { dataset: "toy", model: "stale", target: "label" });
     await runs.change(stale.id, () => ({
       status: "running",
       heartbeatAt: new Date(now - 120_000).toISOString(),
     }));
-    const fresh = await queuedRun({ dataset: "toy", model: "fresh", target: "label" });
+    const fresh = await queuedRun(store, { dataset: "toy", model: "fresh", target: "label" });
     await runs.change(fresh.id, () => ({
       status: "running",
       heartbeatAt: new Date(now - 1000).toISOString(),
     }));
-    const forgotten = await queuedRun({ dataset: "toy", model: "forgotten", target: "label" });
+    const forgotten = await queuedRun(store, {
+      dataset: "toy",
+      model: "forgotten",
+      target: "label",
+    });
     await runs.change(forgotten.id, () => ({ createdAt: new Date(now - 7_200_000).toISOString() }));
     const failed = await failStaleRuns(
       runs,
@@ -219,7 +206,7 @@ describe("running a run", () => {
 
   it("spares a run past the queue timeout while this process holds it in its own queue", async () => {
     const now = Date.now();
-    const waiting = await queuedRun({ dataset: "toy", model: "waiting", target: "label" });
+    const waiting = await queuedRun(store, { dataset: "toy", model: "waiting", target: "label" });
     await runs.change(waiting.id, () => ({ createdAt: new Date(now - 7_200_000).toISOString() }));
     const options = { leaseMs: 60_000, queueTimeoutMs: 3_600_000 };
     const logger = capturedLogger("train").logger;
@@ -233,7 +220,7 @@ describe("running a run", () => {
   });
 
   it("fails a run only while it has not ended, and never over an outcome written meanwhile", async () => {
-    const queued = await queuedRun({ dataset: "toy", model: "cas-queued", target: "label" });
+    const queued = await queuedRun(store, { dataset: "toy", model: "cas-queued", target: "label" });
     const at = new Date("2030-01-01T00:00:00.000Z");
     const failed = await runs.failUnlessFinished(queued.id, () => "it had to go", at);
     expect(failed).toMatchObject({ status: "failed", error: "it had to go" });
@@ -246,7 +233,7 @@ describe("running a run", () => {
     expect(await runs.failUnlessFinished(queued.id, () => "again")).toBeUndefined();
     expect((await runs.get(queued.id)).error).toBe("it had to go");
 
-    const spared = await queuedRun({ dataset: "toy", model: "cas-spared", target: "label" });
+    const spared = await queuedRun(store, { dataset: "toy", model: "cas-spared", target: "label" });
     expect(await runs.failUnlessFinished(spared.id, () => undefined)).toBeUndefined();
     expect((await runs.get(spared.id)).status).toBe("queued");
     expect(await runs.failUnlessFinished("run-nope", () => "gone")).toBeUndefined();
@@ -264,14 +251,22 @@ describe("running a run", () => {
     }
     const racing = new RunStore(new Interleaved(store.client, store.bucket));
 
-    const succeeded = await queuedRun({ dataset: "toy", model: "cas-succeeded", target: "label" });
+    const succeeded = await queuedRun(store, {
+      dataset: "toy",
+      model: "cas-succeeded",
+      target: "label",
+    });
     interleave = (id) => runs.change(id, () => ({ status: "succeeded", modelVersion: "1" }));
     expect(await racing.failUnlessFinished(succeeded.id, () => "the Job failed")).toBeUndefined();
     const kept = await runs.get(succeeded.id);
     expect(kept).toMatchObject({ status: "succeeded", modelVersion: "1" });
     expect(kept.error).toBeUndefined();
 
-    const beating = await queuedRun({ dataset: "toy", model: "cas-beating", target: "label" });
+    const beating = await queuedRun(store, {
+      dataset: "toy",
+      model: "cas-beating",
+      target: "label",
+    });
     const beat = "2030-01-01T00:00:05.000Z";
     interleave = (id) => runs.change(id, () => ({ status: "running", heartbeatAt: beat }));
     const seen: string[] = [];
@@ -308,7 +303,7 @@ describe("running a run", () => {
     }
     const dataset = await uploadDataset(store, "big", generate(), limits);
     expect(dataset.bytes).toBeGreaterThan(50_000_000);
-    const record = await queuedRun({
+    const record = await queuedRun(store, {
       dataset: "big",
       model: "big",
       target: "label",
@@ -338,7 +333,7 @@ describe("a run that has ended stays ended", () => {
       lines.push(`${a},${b},${c},${a + b > c + 8 ? "hi" : "lo"}`);
     }
     await uploadDataset(store, "slow", csv(lines), limits);
-    const record = await queuedRun({
+    const record = await queuedRun(store, {
       dataset: "slow",
       model: "late-worker",
       target: "label",
@@ -389,7 +384,7 @@ describe("a run that has ended stays ended", () => {
   }, 120_000);
 
   it("is never changed again, whichever writer comes second", async () => {
-    const record = await queuedRun({ dataset: "toy", model: "final", target: "label" });
+    const record = await queuedRun(store, { dataset: "toy", model: "final", target: "label" });
     const ended = await runs.change(record.id, () => ({ status: "succeeded", modelVersion: "3" }));
     expect(ended).toMatchObject({ status: "succeeded", modelVersion: "3" });
     expect(await runs.change(record.id, () => ({ status: "running" }))).toBeUndefined();

@@ -4,24 +4,34 @@
  */
 import { ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import type { Hono } from "hono";
-import { createFunctionApp, createRoutes } from "../../functions/lib/http/function-app.ts";
-import { Readiness } from "../../functions/lib/http/health.ts";
 import { layout } from "../../functions/lib/storage/layout.ts";
 import type { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 import { type DatasetsContext, mountDatasets } from "../../functions/train/datasets/routes.ts";
-import { capturedLogger } from "./logs.ts";
+import { WritesInFlight } from "../../functions/train/datasets/writes-in-flight.ts";
+import { trainTestApp } from "./train-app.ts";
 
 export function datasetsTestApp(context: DatasetsContext): Hono {
-  const routes = createRoutes();
-  mountDatasets(routes, context);
-  const readiness = new Readiness();
-  readiness.markStarted();
-  return createFunctionApp(routes, {
-    name: "train",
-    prefix: "/train",
-    logger: capturedLogger("train").logger,
-    readiness,
-    jsonBodyLimitBytes: 1024 * 1024,
+  return trainTestApp((routes) => mountDatasets(routes, context));
+}
+
+/**
+ * Dataset routes over `store` with the limits the dataset suites share, so a test names only the
+ * setting it is about; each app has writes of its own, so stopping one app's stops no other's.
+ */
+export function datasetsTestAppOn(
+  store: ObjectStore,
+  overrides: Partial<DatasetsContext> = {},
+): Hono {
+  return datasetsTestApp({
+    store,
+    signer: store,
+    maxBytes: 64 * 1024 * 1024,
+    maxInflateRatio: 100,
+    maxDistinct: 1000,
+    uploadMaxAgeMs: 60_000,
+    partUrlTtlSeconds: 600,
+    writes: new WritesInFlight(),
+    ...overrides,
   });
 }
 

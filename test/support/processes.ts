@@ -1,8 +1,11 @@
 /**
- * Runs a TypeScript entry point (or any command) as a real child process and waits for it to listen.
+ * Runs a TypeScript entry point (or any command) as a real child process and waits for it to
+ * listen; the train function and the local platform started that way.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { freePort } from "../../minio/launcher.ts";
+import { testStorageProcessEnv } from "./storage.ts";
 
 export interface Spawned {
   child: ChildProcess;
@@ -63,6 +66,49 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not answer ${status} in time (last: ${last}):\n${spawned.output()}`);
+}
+
+/** `url` answering 200; a process that never gets there is killed, as no caller holds it yet. */
+async function listening(url: string, spawned: Spawned): Promise<void> {
+  try {
+    await waitFor(url, spawned);
+  } catch (error) {
+    spawned.child.kill("SIGKILL");
+    throw error;
+  }
+}
+
+/** functions/train/main.ts over the test run's MinIO bucket `bucket`, ready; `settings` over it. */
+export async function startTrainProcess(
+  bucket: string,
+  settings: Record<string, string>,
+): Promise<{ spawned: Spawned; port: number }> {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const spawned = spawnEntry("functions/train/main.ts", {
+    ...testStorageProcessEnv(bucket),
+    PORT: String(port),
+    SKIFF_ADMIN_PORT: String(adminPort),
+    ...settings,
+  });
+  await listening(`http://127.0.0.1:${adminPort}/readyz`, spawned);
+  return { spawned, port };
+}
+
+/** local/start.ts keeping its storage in `dataDir`, answering at `base`; `settings` over it. */
+export async function startLocalPlatform(
+  dataDir: string,
+  settings: Record<string, string> = {},
+): Promise<{ spawned: Spawned; base: string }> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const spawned = spawnEntry("local/start.ts", {
+    PORT: String(port),
+    SKIFF_ADMIN_PORT: "0",
+    SKIFF_DATA_DIR: dataDir,
+    ...settings,
+  });
+  await listening(`${base}/info`, spawned);
+  return { spawned, base };
 }
 
 /** Pids of processes whose command line contains `needle` (Linux /proc). */

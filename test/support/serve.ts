@@ -13,7 +13,7 @@ import { createServeApp } from "../../functions/serve/app.ts";
 import { serveEnv } from "../../functions/serve/config.ts";
 import { setUpServe } from "../../functions/serve/setup.ts";
 import { capturedLogger } from "./logs.ts";
-import { freshStore, testStorageEnv } from "./storage.ts";
+import { freshStore, testStorageProcessEnv } from "./storage.ts";
 
 export interface Expected {
   iris: {
@@ -42,9 +42,7 @@ export function pythonModels(): { file: (name: string) => Uint8Array; expected: 
 
 export async function startServe(settings: Record<string, string> = {}, store?: ObjectStore) {
   const s = store ?? (await freshStore());
-  const storage = Object.fromEntries(
-    Object.entries(testStorageEnv(s.bucket)).map(([k, v]) => [k, String(v)]),
-  );
+  const storage = testStorageProcessEnv(s.bucket);
   const env = parseEnv(serveEnv, { ...storage, SKIFF_ALIAS_REFRESH_MS: "0", ...settings });
   const { logger, lines } = capturedLogger("serve");
   const readiness = new Readiness();

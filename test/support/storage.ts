@@ -17,6 +17,11 @@ export function testStorageEnv(bucket = `test-${randomBytes(4).toString("hex")}`
   });
 }
 
+/** The same settings as strings, which is all a child process's env can carry. */
+export function testStorageProcessEnv(bucket: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(testStorageEnv(bucket)).map(([k, v]) => [k, String(v)]));
+}
+
 export async function freshStore(): Promise<ObjectStore> {
   const store = ObjectStore.fromEnv(testStorageEnv());
   await store.ensureBucket();
