@@ -66,6 +66,47 @@ export class NotFoundError extends SkiffError {
   }
 }
 
+/**
+ * How a model version was asked for: by number, by a number the registry deleted, or by a
+ * `?version=` reference that may be a number or an alias.
+ */
+export type ModelVersionLookup = "version" | "deleted version" | "version or alias";
+
+/** A model, or one version of it, that is not in the registry. */
+export class ModelNotFoundError extends NotFoundError {
+  readonly model: string;
+  readonly version: string | undefined;
+
+  constructor(name: string, version?: string, lookup: ModelVersionLookup = "version") {
+    super(modelNotFoundMessage(name, version, lookup));
+    this.model = name;
+    this.version = version;
+  }
+}
+
+function modelNotFoundMessage(
+  name: string,
+  version: string | undefined,
+  lookup: ModelVersionLookup,
+): string {
+  if (version === undefined) return `model ${name} does not exist`;
+  switch (lookup) {
+    case "version":
+      return `model ${name} has no version ${version}`;
+    case "deleted version":
+      return `model ${name} has no version ${version} (it was deleted)`;
+    case "version or alias":
+      return `model ${name} has no version or alias "${version}"`;
+  }
+}
+
+/** An alias a model does not have. */
+export class AliasNotFoundError extends NotFoundError {
+  constructor(name: string, alias: string) {
+    super(`model ${name} has no alias ${alias}`);
+  }
+}
+
 export class MethodNotAllowedError extends SkiffError {
   /** The methods the path does answer, for the response's Allow header. */
   readonly allowed: readonly string[];

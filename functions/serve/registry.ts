@@ -12,7 +12,7 @@
  * A model is loaded only if its model.json fits its graph (checkServable): one that does not
  * fails to load with the reasons, on every API alike.
  */
-import { NotFoundError, NotReadyError, SkiffError } from "../lib/errors.ts";
+import { ModelNotFoundError, NotFoundError, NotReadyError, SkiffError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import { NAME_PATTERN, VERSION_PATTERN } from "../lib/storage/layout.ts";
 import {
@@ -57,9 +57,6 @@ export type ModelState = "ready" | "loading" | "failed" | "absent";
 const key = (name: string, version: string) => `${name}@${version}`;
 const nameOf = (k: string) => k.slice(0, k.lastIndexOf("@"));
 const versionOf = (k: string) => k.slice(k.lastIndexOf("@") + 1);
-
-const noSuchVersion = (name: string, ref: string) =>
-  new NotFoundError(`model ${name} has no version or alias "${ref}"`);
 
 /** What a failed load says to clients: only skiff's own errors carry a message meant for them. */
 const reasonOf = (error: unknown) =>
@@ -208,14 +205,14 @@ export class ModelRegistry {
 
   /** An alias's version as last looked up; one not seen yet is read from storage. */
   async #aliasVersion(name: string, alias: string): Promise<string> {
-    if (!NAME_PATTERN.test(alias)) throw noSuchVersion(name, alias);
+    if (!NAME_PATTERN.test(alias)) throw new ModelNotFoundError(name, alias, "version or alias");
     const known = this.#aliases.get(name)?.get(alias);
     if (known !== undefined) return known;
     const catalogue = await this.#options.repository.catalogue(name);
-    if (catalogue.versions.length === 0) throw new NotFoundError(`model ${name} does not exist`);
+    if (catalogue.versions.length === 0) throw new ModelNotFoundError(name);
     const version = catalogue.aliases[alias];
     if (version === undefined || !catalogue.versions.includes(version)) {
-      throw noSuchVersion(name, alias);
+      throw new ModelNotFoundError(name, alias, "version or alias");
     }
     const aliases = this.#aliases.get(name) ?? new Map<string, string>();
     aliases.set(alias, version);

@@ -1,7 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { describe, expect, it } from "vitest";
-import { ConflictError, InvalidRequestError, NotReadyError } from "../../functions/lib/errors.ts";
+import {
+  AliasNotFoundError,
+  ConflictError,
+  InvalidRequestError,
+  ModelNotFoundError,
+  NotReadyError,
+} from "../../functions/lib/errors.ts";
 import { createFunctionApp, createRoutes } from "../../functions/lib/http/function-app.ts";
 import { Readiness } from "../../functions/lib/http/health.ts";
 import { capturedLogger } from "../support/logs.ts";
@@ -44,6 +50,21 @@ describe("error mapping", () => {
     [new InvalidRequestError("bad age"), 400, "invalid_request", "bad age"],
     [new ConflictError("taken"), 409, "conflict", "taken"],
     [new NotReadyError("loading"), 503, "not_ready", "loading"],
+    [new ModelNotFoundError("m"), 404, "not_found", "model m does not exist"],
+    [new ModelNotFoundError("m", "3"), 404, "not_found", "model m has no version 3"],
+    [
+      new ModelNotFoundError("m", "3", "deleted version"),
+      404,
+      "not_found",
+      "model m has no version 3 (it was deleted)",
+    ],
+    [
+      new ModelNotFoundError("m", "beta", "version or alias"),
+      404,
+      "not_found",
+      'model m has no version or alias "beta"',
+    ],
+    [new AliasNotFoundError("m", "beta"), 404, "not_found", "model m has no alias beta"],
     [new HTTPException(401, { message: "who are you" }), 401, "unauthorized", "who are you"],
   ])("maps %s to its status and body", async (error, status, code, message) => {
     const { app } = appThrowing(error);

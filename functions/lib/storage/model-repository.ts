@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { InternalError, NotFoundError } from "../errors.ts";
+import { InternalError, ModelNotFoundError } from "../errors.ts";
 import { layout } from "./layout.ts";
 import { listVersions, readAliases } from "./model-catalogue.ts";
 import { type ModelRecord, modelRecordSchema } from "./model-record.ts";
@@ -34,7 +34,7 @@ export function defaultVersionOf(name: string, catalogue: ModelCatalogue): strin
   const aliased = catalogue.aliases[DEFAULT_ALIAS];
   if (aliased !== undefined && catalogue.versions.includes(aliased)) return aliased;
   const newest = catalogue.versions.at(-1);
-  if (newest === undefined) throw new NotFoundError(`model ${name} does not exist`);
+  if (newest === undefined) throw new ModelNotFoundError(name);
   return newest;
 }
 
@@ -76,7 +76,7 @@ export class ModelRepository {
         cause: error,
       });
     }
-    if (stored === undefined) throw new NotFoundError(`model ${name} has no version ${version}`);
+    if (stored === undefined) throw new ModelNotFoundError(name, version);
     const parsed = modelRecordSchema.safeParse(stored);
     if (!parsed.success) {
       // The fields and what is wrong with them: whoever wrote the file needs them to fix it.

@@ -8,7 +8,7 @@
  * after aliases.json is read and before it is written, and a delete marks its version in that
  * same object first, so a delete and an alias set on the same version never both succeed.
  */
-import { NotFoundError } from "../../lib/errors.ts";
+import { AliasNotFoundError, ModelNotFoundError } from "../../lib/errors.ts";
 import { updateJson } from "../../lib/storage/conditional-update.ts";
 import { layout } from "../../lib/storage/layout.ts";
 import {
@@ -46,9 +46,9 @@ export async function changeAliasesFile(
 async function requireVersion(store: ObjectStore, name: string, version: string): Promise<void> {
   if (await store.exists(layout.modelMeta(name, version))) return;
   if ((await listVersions(store, name)).length === 0) {
-    throw new NotFoundError(`model ${name} does not exist`);
+    throw new ModelNotFoundError(name);
   }
-  throw new NotFoundError(`model ${name} has no version ${version}`);
+  throw new ModelNotFoundError(name, version);
 }
 
 export async function setAlias(
@@ -59,7 +59,7 @@ export async function setAlias(
 ): Promise<Record<string, string>> {
   const file = await changeAliasesFile(store, name, async (current) => {
     if (current.deleted.has(version)) {
-      throw new NotFoundError(`model ${name} has no version ${version} (it was deleted)`);
+      throw new ModelNotFoundError(name, version, "deleted version");
     }
     await requireVersion(store, name, version);
     if (current.aliases.get(alias) === version) return false;
@@ -76,7 +76,7 @@ export async function removeAlias(
 ): Promise<Record<string, string>> {
   const file = await changeAliasesFile(store, name, (current) => {
     if (!current.aliases.delete(alias)) {
-      throw new NotFoundError(`model ${name} has no alias ${alias}`);
+      throw new AliasNotFoundError(name, alias);
     }
     return true;
   });

@@ -6,7 +6,7 @@
  * version exist for readers.
  */
 import { createHash } from "node:crypto";
-import { ConflictError, NotFoundError } from "../../lib/errors.ts";
+import { ConflictError, ModelNotFoundError } from "../../lib/errors.ts";
 import { layout } from "../../lib/storage/layout.ts";
 import { listVersions } from "../../lib/storage/model-catalogue.ts";
 import type { ModelRecord, NewModelRecord } from "../../lib/storage/model-record.ts";
@@ -59,8 +59,7 @@ export async function deleteVersion(
   version: string,
 ): Promise<void> {
   const versions = await listVersions(store, name);
-  if (!versions.includes(version))
-    throw new NotFoundError(`model ${name} has no version ${version}`);
+  if (!versions.includes(version)) throw new ModelNotFoundError(name, version);
   await changeAliasesFile(store, name, (file) => {
     const pointing = [...file.aliases].filter(([, v]) => v === version).map(([alias]) => alias);
     if (pointing.length > 0) {
