@@ -1,9 +1,14 @@
+import { readFileSync } from "node:fs";
 import type { IService as IKnativeService } from "@kubernetes-models/knative/serving.knative.dev/v1/Service";
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "../../functions/lib/config.ts";
+import { NAME_PATTERN, VERSION_PATTERN } from "../../functions/lib/storage/layout.ts";
 import { serveEnv } from "../../functions/serve/config.ts";
 import { type envByName, KSVC, ksvcParts, NAMES, objectsOf, renderChart } from "./render.ts";
 import { HOSTS_WITH_MODEL_HOST } from "./value-sets.ts";
+
+/** A whole-string pattern's body, to be put inside another pattern. */
+const bodyOf = (pattern: RegExp) => pattern.source.replace(/^\^/, "").replace(/\$$/, "");
 
 /** The env a pod would get, with Secret references filled in and Knative's PORT. */
 function resolvedEnv(env: ReturnType<typeof envByName<{ name: string; value?: string }>>) {
@@ -113,5 +118,16 @@ describe("serve Knative Service", { timeout: 60_000 }, () => {
       NAMES.info,
       NAMES.train,
     ]);
+  });
+
+  it("accepts in serve.preloadModels the names and versions serve's storage layout does", () => {
+    const schema = JSON.parse(
+      readFileSync(new URL("../../chart/values.schema.json", import.meta.url), "utf8"),
+    ) as {
+      properties: { serve: { properties: { preloadModels: { items: { pattern: string } } } } };
+    };
+    expect(schema.properties.serve.properties.preloadModels.items.pattern).toBe(
+      `^${bodyOf(NAME_PATTERN)}(@${bodyOf(VERSION_PATTERN)})?$`,
+    );
   });
 });
