@@ -3,7 +3,7 @@
  * The settings of local mode (`npm start`).
  */
 import { z } from "zod";
-import { baseEnv } from "../functions/lib/config.ts";
+import { baseEnv, millis } from "../functions/lib/config.ts";
 import { serveSettings } from "../functions/serve/config.ts";
 import { trainSettings } from "../functions/train/config.ts";
 
@@ -19,7 +19,7 @@ export const localEnv = baseEnv
     SKIFF_MINIO_PORT: z.coerce.number().int().min(0).max(65535).default(0),
     SKIFF_S3_BUCKET: z.string().min(3).default("skiff"),
     /** Not-found and the drain timeout are tuned down: nothing long-running is in flight locally. */
-    SKIFF_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    SKIFF_DRAIN_TIMEOUT_MS: millis(10_000),
   });
 
 export type LocalEnv = z.infer<typeof localEnv>;

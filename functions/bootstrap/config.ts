@@ -3,14 +3,14 @@
  * The settings the bootstrap command reads: the bucket it prepares and how long it waits for
  * storage to come up.
  */
-import { z } from "zod";
-import { storageEnv } from "../lib/config.ts";
+import type { z } from "zod";
+import { count, storageEnv } from "../lib/config.ts";
 
 export const bootstrapEnv = storageEnv.extend({
   /** Days after which prediction logs expire; 0 keeps them forever (and removes the rule). */
-  SKIFF_PREDICTIONS_EXPIRY_DAYS: z.coerce.number().int().min(0).default(30),
+  SKIFF_PREDICTIONS_EXPIRY_DAYS: count(30, { min: 0 }),
   /** How long unreachable storage is retried before giving up (MinIO may still be starting). */
-  SKIFF_BOOTSTRAP_RETRY_SECONDS: z.coerce.number().int().min(0).default(120),
+  SKIFF_BOOTSTRAP_RETRY_SECONDS: count(120, { min: 0 }),
 });
 
 export type BootstrapEnv = z.infer<typeof bootstrapEnv>;

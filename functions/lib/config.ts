@@ -11,6 +11,17 @@ export class ConfigError extends Error {
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/** A whole number of things (rows, bytes, retries, seconds) of at least `min`, 1 unless given. */
+export function count(fallback: number, { min = 1, max }: { min?: number; max?: number } = {}) {
+  const atLeast = z.coerce.number().int().min(min);
+  return (max === undefined ? atLeast : atLeast.max(max)).default(fallback);
+}
+
+/** A duration in milliseconds of at least `min`, 0 unless given. */
+export function millis(fallback: number, { min = 0 }: { min?: number } = {}) {
+  return z.coerce.number().int().min(min).default(fallback);
+}
 const flag = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((v) => v === "true" || v === "1" || v === "yes");
@@ -24,13 +35,9 @@ export const baseEnv = z.object({
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
     .default("info"),
   /** How long SIGTERM waits for in-flight requests before closing their connections. */
-  SKIFF_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25_000),
+  SKIFF_DRAIN_TIMEOUT_MS: millis(25_000),
   /** Largest JSON request body, in bytes; large enough for real batches by default. */
-  SKIFF_JSON_BODY_LIMIT: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(64 * 1024 * 1024),
+  SKIFF_JSON_BODY_LIMIT: count(64 * 1024 * 1024),
 });
 
 /** Settings of functions that read or write the bucket. */
@@ -49,7 +56,7 @@ export const storageEnv = z.object({
    * How long storage may stay silent: connecting, and any pause with no bytes moving, fail a
    * request after this long; a call on a small object (JSON, a listing) fails after it in total.
    */
-  SKIFF_STORAGE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  SKIFF_STORAGE_TIMEOUT_MS: millis(10_000, { min: 100 }),
 });
 
 export type BaseEnv = z.infer<typeof baseEnv>;

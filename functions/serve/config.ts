@@ -3,11 +3,8 @@
  * The settings the serve function reads.
  */
 import { z } from "zod";
-import { baseEnv, storageEnv } from "../lib/config.ts";
+import { baseEnv, count, millis, storageEnv } from "../lib/config.ts";
 import { NAME_PATTERN, VERSION_PATTERN } from "../lib/storage/layout.ts";
-
-const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
-const millis = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
 export interface ModelRef {
   name: string;
@@ -55,7 +52,7 @@ export const serveSettings = z.object({
    * Dynamic batching: requests for one model that arrive together run as one onnxruntime run
    * of at most this many rows; 0 runs every request alone.
    */
-  SKIFF_BATCH_MAX_ROWS: z.coerce.number().int().min(0).default(256),
+  SKIFF_BATCH_MAX_ROWS: count(256, { min: 0 }),
   SKIFF_PREDICTION_LOG_ENABLED: z
     .enum(["true", "false"])
     .transform((v) => v === "true")
