@@ -48,7 +48,7 @@ export async function observedCall<T>(
   const run: Run = async (feeds, outputs) => {
     const inferStarted = performance.now();
     try {
-      return await model.run(feeds, outputs);
+      return await call.lookup.run(feeds, outputs);
     } finally {
       inferMs = performance.now() - inferStarted;
     }

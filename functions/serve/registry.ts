@@ -14,6 +14,8 @@
  */
 import { ModelNotFoundError, NotFoundError, NotReadyError, SkiffError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
+import { OnnxModel } from "../lib/onnx/onnx-model.ts";
+import { checkServable, UnservableModelError } from "../lib/onnx/signature.ts";
 import { NAME_PATTERN, VERSION_PATTERN } from "../lib/storage/layout.ts";
 import {
   defaultVersionOf,
@@ -21,10 +23,9 @@ import {
   type ModelRepository,
   type StoredModel,
 } from "../lib/storage/model-repository.ts";
+import { batchedRun, type ModelRun } from "./batched-run.ts";
 import type { ModelRef } from "./config.ts";
 import type { ServeMetrics } from "./metrics.ts";
-import { checkServable, UnservableModelError } from "./predict/plan.ts";
-import { OnnxModel } from "./runtime/onnx-model.ts";
 
 export interface RegistryOptions {
   repository: ModelRepository;
@@ -43,13 +44,20 @@ export interface RegistryOptions {
 
 export interface Lookup {
   model: OnnxModel;
+  /** Runs the model, batched with other requests' runs when batching is on. */
+  run: ModelRun;
   /** Milliseconds this request spent waiting for a load, when it did. */
   loadMs: number | undefined;
 }
 
+interface Loaded {
+  model: OnnxModel;
+  run: ModelRun;
+}
+
 type Entry =
-  | { state: "loading"; promise: Promise<OnnxModel> }
-  | { state: "ready"; model: OnnxModel }
+  | { state: "loading"; promise: Promise<Loaded> }
+  | ({ state: "ready" } & Loaded)
   | { state: "failed"; reason: string; at: number };
 
 export type ModelState = "ready" | "loading" | "failed" | "absent";
@@ -227,13 +235,13 @@ export class ModelRegistry {
       this.#entries.delete(k);
       this.#entries.set(k, entry);
       this.#options.metrics.cache.inc({ outcome: "hit" });
-      return { model: entry.model, loadMs: undefined };
+      return { model: entry.model, run: entry.run, loadMs: undefined };
     }
     if (entry?.state === "failed" && Date.now() - entry.at < this.#options.retryMs) {
       throw failedToLoad(name, version, entry.reason);
     }
     const started = performance.now();
-    let promise: Promise<OnnxModel>;
+    let promise: Promise<Loaded>;
     if (entry?.state === "loading") {
       this.#options.metrics.cache.inc({ outcome: "wait" });
       promise = entry.promise;
@@ -241,26 +249,31 @@ export class ModelRegistry {
       this.#options.metrics.cache.inc({ outcome: "miss" });
       promise = this.#load(name, version);
     }
-    const model = await this.#withTimeout(promise, name, version);
-    return { model, loadMs: performance.now() - started };
+    const { model, run } = await this.#withTimeout(promise, name, version);
+    return { model, run, loadMs: performance.now() - started };
   }
 
-  #load(name: string, version: string): Promise<OnnxModel> {
+  #load(name: string, version: string): Promise<Loaded> {
     const k = key(name, version);
     const started = performance.now();
-    const load =
-      this.#options.load ??
-      ((stored: StoredModel) =>
-        OnnxModel.load(stored, {
-          batchMaxRows: this.#options.batchMaxRows ?? 0,
-          onRun: (rows) => this.#options.metrics.runRows.observe({ model: stored.name }, rows),
-        }));
-    const promise = this.#options.repository.read(name, version).then(load).then(servable);
+    const load = this.#options.load ?? ((stored: StoredModel) => OnnxModel.load(stored));
+    const batched = (model: OnnxModel): Loaded => ({
+      model,
+      run: batchedRun(model, {
+        maxRows: this.#options.batchMaxRows ?? 0,
+        onRun: (rows) => this.#options.metrics.runRows.observe({ model: name }, rows),
+      }),
+    });
+    const promise = this.#options.repository
+      .read(name, version)
+      .then(load)
+      .then(servable)
+      .then(batched);
     this.#entries.set(k, { state: "loading", promise });
     promise.then(
-      (model) => {
+      ({ model, run }) => {
         this.#entries.delete(k);
-        this.#entries.set(k, { state: "ready", model });
+        this.#entries.set(k, { state: "ready", model, run });
         this.#options.metrics.load.observe(
           { model: name, outcome: "ok" },
           (performance.now() - started) / 1000,
@@ -295,11 +308,7 @@ export class ModelRegistry {
     });
   }
 
-  async #withTimeout(
-    promise: Promise<OnnxModel>,
-    name: string,
-    version: string,
-  ): Promise<OnnxModel> {
+  async #withTimeout(promise: Promise<Loaded>, name: string, version: string): Promise<Loaded> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(

@@ -1,7 +1,7 @@
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NativeSession } from "../../functions/serve/runtime/native-session.ts";
-import { RunBatcher, type SessionRun } from "../../functions/serve/runtime/run-batcher.ts";
+import { NativeSession } from "../../functions/lib/onnx/native-session.ts";
+import { RunBatcher, type SessionRun } from "../../functions/serve/run-batcher.ts";
 import { pythonModels } from "../support/serve.ts";
 
 const { file, expected } = pythonModels();

@@ -1,12 +1,12 @@
 import { Registry } from "prom-client";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { NotReadyError } from "../../functions/lib/errors.ts";
+import { OnnxModel } from "../../functions/lib/onnx/onnx-model.ts";
 import { layout } from "../../functions/lib/storage/layout.ts";
 import { ModelRepository, type StoredModel } from "../../functions/lib/storage/model-repository.ts";
 import type { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 import { createServeMetrics } from "../../functions/serve/metrics.ts";
 import { ModelRegistry } from "../../functions/serve/registry.ts";
-import { OnnxModel } from "../../functions/serve/runtime/onnx-model.ts";
 import { capturedLogger } from "../support/logs.ts";
 import { irisRecord, publishModel } from "../support/models.ts";
 import { pythonModels, rowsAsInstances, startServe } from "../support/serve.ts";

@@ -7,10 +7,7 @@
 import onnxProto, { type onnx } from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  classLabelsOf,
-  rewriteToTensorOutputs,
-} from "../../functions/serve/runtime/tensor-outputs.ts";
+import { classLabelsOf, rewriteToTensorOutputs } from "../../functions/lib/onnx/tensor-outputs.ts";
 import { pythonModels } from "../support/serve.ts";
 
 const { ModelProto, TensorProto } = onnxProto.onnx;

@@ -15,11 +15,11 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { OnnxModel } from "../../functions/lib/onnx/onnx-model.ts";
 import { modelRecordSchema } from "../../functions/lib/storage/model-record.ts";
 import { decodeOutputs } from "../../functions/serve/predict/decode.ts";
 import { encodeInstances } from "../../functions/serve/predict/encode.ts";
 import { planFor } from "../../functions/serve/predict/plan.ts";
-import { OnnxModel } from "../../functions/serve/runtime/onnx-model.ts";
 import type { ColumnSchema, ColumnType } from "../../functions/train/datasets/schema.ts";
 import {
   splitIndices,

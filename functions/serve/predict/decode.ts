@@ -8,8 +8,8 @@
  */
 import type { Tensor } from "onnxruntime-node";
 import { InternalError } from "../../lib/errors.ts";
-import { NonFiniteOutputError } from "../runtime/non-finite-output.ts";
-import type { OutputPlan, ProbabilitySource } from "./plan.ts";
+import type { OutputPlan, ProbabilitySource } from "../../lib/onnx/signature.ts";
+import { NonFiniteOutputError } from "../non-finite-output.ts";
 
 export type Prediction =
   | { label: string | number; probability: number; probabilities: Record<string, number> }

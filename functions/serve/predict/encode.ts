@@ -7,16 +7,16 @@
 
 import * as ort from "onnxruntime-node";
 import { InvalidRequestError } from "../../lib/errors.ts";
-import type { ModelFeature } from "../../lib/storage/model-record.ts";
-import type { PredictionWarning } from "../prediction-warnings.ts";
 import {
   allocate,
   type ElementKind,
   elementKindOf,
   elementProblem,
   writeElement,
-} from "../runtime/datatypes.ts";
-import type { TensorSpec } from "../runtime/onnx-model.ts";
+} from "../../lib/onnx/datatypes.ts";
+import type { TensorSpec } from "../../lib/onnx/onnx-model.ts";
+import type { ModelFeature } from "../../lib/storage/model-record.ts";
+import type { PredictionWarning } from "../prediction-warnings.ts";
 import type { PredictPlan } from "./plan.ts";
 
 type Instance = Record<string, unknown>;

@@ -13,7 +13,7 @@
 import type { Tensor } from "onnxruntime-node";
 import { InvalidRequestError } from "../../lib/errors.ts";
 import { parseJsonBody } from "../../lib/http/json-body.ts";
-import { allocate } from "../runtime/datatypes.ts";
+import { allocate } from "../../lib/onnx/datatypes.ts";
 
 export const BINARY_HEADER = "Inference-Header-Content-Length";
 

@@ -13,9 +13,9 @@ import {
   type V2Datatype,
   v2DatatypeOf,
   writeElement,
-} from "../runtime/datatypes.ts";
-import { NonFiniteOutputError } from "../runtime/non-finite-output.ts";
-import type { OnnxModel, TensorSpec } from "../runtime/onnx-model.ts";
+} from "../../lib/onnx/datatypes.ts";
+import type { OnnxModel, TensorSpec } from "../../lib/onnx/onnx-model.ts";
+import { NonFiniteOutputError } from "../non-finite-output.ts";
 import { type BinaryTail, tensorData } from "./binary-data.ts";
 import type { InferRequestBody } from "./schemas.ts";
 

@@ -12,12 +12,12 @@ import { InvalidRequestError } from "../../lib/errors.ts";
 import { createRoutes } from "../../lib/http/function-app.ts";
 import type { Readiness } from "../../lib/http/health.ts";
 import { mountLeanRoute } from "../../lib/http/lean-route.ts";
+import { v2DatatypeOf } from "../../lib/onnx/datatypes.ts";
+import type { OnnxModel } from "../../lib/onnx/onnx-model.ts";
 import { product } from "../../lib/product.ts";
 import type { ServeContext } from "../context.ts";
 import { withMembers } from "../json-members.ts";
 import { JSON_TYPE, observedCall } from "../observed-call.ts";
-import { v2DatatypeOf } from "../runtime/datatypes.ts";
-import type { OnnxModel } from "../runtime/onnx-model.ts";
 import { binaryBody, tensorBytes } from "./binary-data.ts";
 import { decodeInputs, encodeOutput, outputNamesFor } from "./codec.ts";
 import {

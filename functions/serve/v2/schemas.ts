@@ -4,7 +4,7 @@
  * values are checked against the model in the codec, not here, to keep large tensors cheap.
  */
 import { z } from "@hono/zod-openapi";
-import { V2_DATATYPES } from "../runtime/datatypes.ts";
+import { V2_DATATYPES } from "../../lib/onnx/datatypes.ts";
 
 const parameters = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional();
 

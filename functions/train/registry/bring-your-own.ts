@@ -6,10 +6,10 @@
  */
 import { InvalidRequestError } from "../../lib/errors.ts";
 import { describeIssues } from "../../lib/http/error-handler.ts";
+import { OnnxModel } from "../../lib/onnx/onnx-model.ts";
+import { checkServable } from "../../lib/onnx/signature.ts";
 import { newModelRecordSchema } from "../../lib/storage/model-record.ts";
 import type { ObjectStore } from "../../lib/storage/object-store.ts";
-import { checkServable } from "../../serve/predict/plan.ts";
-import { OnnxModel } from "../../serve/runtime/onnx-model.ts";
 import { publishVersion } from "./versions.ts";
 
 export async function registerUploadedModel(

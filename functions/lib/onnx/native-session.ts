@@ -1,5 +1,5 @@
 /**
- * @module serve/runtime/native-session
+ * @module lib/onnx/native-session
  * An onnxruntime session driven through onnxruntime-node's native binding, so that a run is a
  * plain synchronous call. The package's own `InferenceSession.run` defers every run to
  * `setImmediate` and wraps it in promises: a turn of the event loop per run, on top of the

@@ -1,5 +1,5 @@
 /**
- * @module serve/runtime/input-categories
+ * @module lib/onnx/input-categories
  * The categories a graph one-hot encodes straight from one of its inputs (an ai.onnx.ml
  * OneHotEncoder reading a graph input, as skiff's trainers export categorical features). A value
  * outside them encodes as all zeros: the model still answers, as if the feature were missing,

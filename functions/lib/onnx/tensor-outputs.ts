@@ -1,5 +1,5 @@
 /**
- * @module serve/runtime/tensor-outputs
+ * @module lib/onnx/tensor-outputs
  * Makes every graph output of an ONNX model a tensor, so onnxruntime-node can return it.
  *
  * scikit-learn classifiers exported with skl2onnx's defaults end in a ZipMap node whose output

@@ -1,5 +1,5 @@
 /**
- * @module serve/runtime/run-batcher
+ * @module serve/run-batcher
  * Dynamic batching. Runs of one model that arrive in the same turn of the event loop go to
  * onnxruntime as one run: their inputs are stacked along the first (batch) dimension and the
  * outputs are cut back apart by rows. A small tabular model costs about as much to run on one

@@ -1,5 +1,5 @@
 /**
- * @module serve/runtime/datatypes
+ * @module lib/onnx/datatypes
  * The one table between Open Inference Protocol datatypes, onnxruntime tensor types and the
  * typed arrays that hold their data.
  */

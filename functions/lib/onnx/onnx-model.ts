@@ -1,23 +1,16 @@
 /**
- * @module serve/runtime/onnx-model
+ * @module lib/onnx/onnx-model
  * One loaded model: an onnxruntime session plus what it takes and answers. Graphs whose outputs
  * are not tensors (scikit-learn's ZipMap) are rewritten first, because onnxruntime-node cannot
- * return such outputs at all.
+ * return such outputs at all. Registration loads a model exactly as serve does, so both use
+ * this module.
  */
 import type * as ort from "onnxruntime-node";
-import type { ModelRecord } from "../../lib/storage/model-record.ts";
-import type { StoredModel } from "../../lib/storage/model-repository.ts";
+import type { ModelRecord } from "../storage/model-record.ts";
+import type { StoredModel } from "../storage/model-repository.ts";
 import { inputCategoriesOf } from "./input-categories.ts";
 import { NativeSession, type ValueSpec } from "./native-session.ts";
-import { RunBatcher } from "./run-batcher.ts";
 import { classLabelsOf, rewriteToTensorOutputs } from "./tensor-outputs.ts";
-
-export interface LoadOptions {
-  /** Most rows one shared run may stack (dynamic batching); 0 runs every request alone. */
-  batchMaxRows: number;
-  /** Told the rows of every onnxruntime run (the first dimension of its first input). */
-  onRun?: (rows: number) => void;
-}
 
 export interface TensorSpec {
   name: string;
@@ -49,7 +42,6 @@ export class OnnxModel {
   /** The class labels the graph's classifier carries, in probability-column order, if any. */
   readonly classLabels: string[] | undefined;
   readonly #session: NativeSession;
-  readonly #batcher: RunBatcher;
   #inFlight = 0;
   #retired = false;
   #released = false;
@@ -60,7 +52,6 @@ export class OnnxModel {
     changes: string[],
     sizeBytes: number,
     graph: Pick<OnnxModel, "categories" | "classLabels">,
-    options: LoadOptions,
   ) {
     this.categories = graph.categories;
     this.classLabels = graph.classLabels;
@@ -72,23 +63,9 @@ export class OnnxModel {
     this.sizeBytes = sizeBytes;
     this.inputs = tensorSpecs(session.inputs, "input");
     this.outputs = tensorSpecs(session.outputs, "output");
-    const { onRun } = options;
-    this.#batcher = new RunBatcher(
-      onRun
-        ? (feeds, names) => {
-            onRun(Object.values(feeds)[0]?.dims[0] ?? 1);
-            return session.run(feeds, names);
-          }
-        : (feeds, names) => session.run(feeds, names),
-      // Only a graph whose every input and output has a dynamic batch dimension can stack rows.
-      [...this.inputs, ...this.outputs].every((t) => t.shape[0] === -1) ? options.batchMaxRows : 0,
-    );
   }
 
-  static async load(
-    stored: StoredModel,
-    options: LoadOptions = { batchMaxRows: 0 },
-  ): Promise<OnnxModel> {
+  static async load(stored: StoredModel): Promise<OnnxModel> {
     const { bytes, changes } = rewriteToTensorOutputs(stored.onnx);
     const session = NativeSession.create(bytes, {
       // Small tabular models: a thread pool costs more in hand-offs than it saves.
@@ -104,7 +81,6 @@ export class OnnxModel {
       bytes.byteLength,
       // The labels from the bytes as stored: a ZipMap the rewrite removes carries them too.
       { categories: inputCategoriesOf(bytes), classLabels: classLabelsOf(stored.onnx) },
-      options,
     );
   }
 
@@ -116,13 +92,37 @@ export class OnnxModel {
     return this.outputs.find((o) => o.name === name);
   }
 
-  async run(
+  /** Whether runs can be stacked along the first dimension: every input and output has it dynamic. */
+  get stacksRows(): boolean {
+    return [...this.inputs, ...this.outputs].every((t) => t.shape[0] === -1);
+  }
+
+  /**
+   * Runs the graph now, on this thread, fetching `outputNames` (all outputs when absent). Only
+   * inside `hold`, or the session may already be released.
+   */
+  runNow(
+    feeds: Record<string, ort.Tensor>,
+    outputNames?: readonly string[],
+  ): Record<string, ort.Tensor> {
+    return this.#session.run(feeds, outputNames ?? this.#session.outputNames);
+  }
+
+  run(
     feeds: Record<string, ort.Tensor>,
     outputNames?: readonly string[],
   ): Promise<Record<string, ort.Tensor>> {
+    return this.hold(() => this.runNow(feeds, outputNames));
+  }
+
+  /**
+   * Keeps the session alive for `work`, however long it waits before running (a run queued for a
+   * shared batch): a retired model is freed only once every held work has settled.
+   */
+  async hold<T>(work: () => T | Promise<T>): Promise<T> {
     this.#inFlight++;
     try {
-      return await this.#batcher.run(feeds, outputNames ?? this.#session.outputNames);
+      return await work();
     } finally {
       this.#inFlight--;
       if (this.#retired && this.#inFlight === 0) void this.#release();
