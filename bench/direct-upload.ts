@@ -1,8 +1,8 @@
 /**
  * bench/train.ts's baseline for dataset uploads: `node --import tsx bench/direct-upload.ts FILE
- * KEY` puts FILE into the bucket with @aws-sdk/lib-storage's Upload, the same part size and
- * queue as skiff's ObjectStore.putStream and the same S3 client settings, with nothing of skiff
- * in between (no HTTP hop, no scan). Storage settings come from the SKIFF_S3_* variables.
+ * KEY` puts FILE into the bucket with @aws-sdk/lib-storage's Upload (8 MiB parts, two in
+ * flight) and skiff's S3 client settings, with nothing of skiff in between (no HTTP hop, no
+ * scan). Storage settings come from the SKIFF_S3_* variables.
  * Prints one JSON line: {"bytes", "ms"}.
  */
 import { createReadStream, statSync } from "node:fs";
@@ -10,7 +10,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { parseEnv, storageEnv } from "../functions/lib/config.ts";
 import { ObjectStore } from "../functions/lib/storage/object-store.ts";
 
-/** As in ObjectStore.putStream. */
+/** The SDK Upload as it is commonly set up to stream a file. */
 const PART_BYTES = 8 * 1024 * 1024;
 const QUEUE_SIZE = 2;
 

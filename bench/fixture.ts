@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEnv, storageEnv } from "../functions/lib/config.ts";
+import { ensureBucket } from "../functions/lib/storage/bucket-admin.ts";
 import type { NewModelRecord } from "../functions/lib/storage/model-record.ts";
 import { ObjectStore } from "../functions/lib/storage/object-store.ts";
 import { startMinio } from "../minio/launcher.ts";
@@ -65,7 +66,7 @@ export async function startStorage(log: (line: string) => void): Promise<Storage
     }
   };
   try {
-    await withStore((store) => store.ensureBucket());
+    await withStore(ensureBucket);
   } catch (error) {
     await close();
     throw error;

@@ -4,9 +4,9 @@
  *
  * (a) Upload: a 1 GiB CSV streamed through `PUT /datasets/{name}` of the real train function
  *     (functions/train/main.ts, a child process pinned to core 0) against a direct multipart
- *     upload of the same file to the same MinIO with @aws-sdk/lib-storage (same part size and
- *     queue as ObjectStore.putStream, also pinned to core 0): MB/s of both, and the train
- *     process's resident memory before and during its upload (/proc VmRSS every 50 ms).
+ *     upload of the same file to the same MinIO with @aws-sdk/lib-storage (8 MiB parts, two in
+ *     flight, also pinned to core 0): MB/s of both, and the train process's resident memory
+ *     before and during its upload (/proc VmRSS every 50 ms).
  * (b) Training: logistic regression on 1M rows × 20 features through the real job path
  *     (upload, `POST /runs` with defaults, the inline executor's child job, which inherits the
  *     train function's core) against scikit-learn's StandardScaler + LogisticRegression(lbfgs)

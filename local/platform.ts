@@ -13,6 +13,7 @@ import { createMetrics } from "../functions/lib/http/metrics.ts";
 import { createLogger, type DestinationStream } from "../functions/lib/logger.ts";
 import { type FunctionName, onlyFunctions, serviceUrls } from "../functions/lib/routing.ts";
 import { runHooks, startAdminServer, startHttpServer } from "../functions/lib/server.ts";
+import { ensureBucket } from "../functions/lib/storage/bucket-admin.ts";
 import { ObjectStore } from "../functions/lib/storage/object-store.ts";
 import { createNotFoundApp } from "../functions/not-found/app.ts";
 import { createServeApp } from "../functions/serve/app.ts";
@@ -68,7 +69,7 @@ export async function startPlatform(
       SKIFF_S3_SECRET_ACCESS_KEY: credentials.secretKey,
     });
     const store = ObjectStore.fromEnv(storage);
-    await store.ensureBucket();
+    await ensureBucket(store);
 
     const running: FunctionName[] = ["info", "serve", "train"];
     const routes = onlyFunctions(routingTableFromChart(), new Set(running));

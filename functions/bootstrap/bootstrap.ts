@@ -6,6 +6,7 @@
  * hook) is retried with backoff until a deadline; any other failure is final at once.
  */
 import { S3ServiceException } from "@aws-sdk/client-s3";
+import { bucketExists, ensureBucket, setExpiry } from "../lib/storage/bucket-admin.ts";
 import type { ObjectStore } from "../lib/storage/object-store.ts";
 
 /**
@@ -26,9 +27,9 @@ export interface BootstrapOptions {
 export async function bootstrap(options: BootstrapOptions): Promise<string> {
   const { store, expiryDays } = options;
   return withRetry(options, async () => {
-    const existed = await store.ping();
-    await store.ensureBucket();
-    const changed = await store.setExpiry(PREDICTIONS_PREFIX, expiryDays);
+    const existed = await bucketExists(store);
+    await ensureBucket(store);
+    const changed = await setExpiry(store, PREDICTIONS_PREFIX, expiryDays);
     const bucket = `bucket "${store.bucket}" ${existed ? "already existed" : "created"}`;
     const rule =
       expiryDays === 0

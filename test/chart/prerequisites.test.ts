@@ -8,7 +8,7 @@ import type { IService as IKnativeService } from "@kubernetes-models/knative/ser
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { PREDICTIONS_PREFIX } from "../../functions/bootstrap/bootstrap.ts";
-import { expiryRuleId } from "../../functions/lib/storage/object-store.ts";
+import { expiryRuleId } from "../../functions/lib/storage/bucket-admin.ts";
 import { KSVC, objectsOf, renderChart } from "./render.ts";
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parseEnv } from "../../functions/lib/config.ts";
 import { Readiness } from "../../functions/lib/http/health.ts";
 import { createMetrics } from "../../functions/lib/http/metrics.ts";
+import { ensureBucket } from "../../functions/lib/storage/bucket-admin.ts";
 import { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 import { createTrainApp } from "../../functions/train/app.ts";
 import { type TrainEnv, trainEnv } from "../../functions/train/config.ts";
@@ -188,7 +189,7 @@ beforeAll(async () => {
   env = parseEnv(trainEnv, { ...plain, SKIFF_JOB_MISSING_GRACE_MS: "600000" });
   expect(env.SKIFF_RUN_EXECUTOR).toBe("kubernetes");
   store = ObjectStore.fromEnv(env);
-  await store.ensureBucket();
+  await ensureBucket(store);
   const logger = capturedLogger("train").logger;
   const deps = { logger, readiness: new Readiness(), metrics: createMetrics() };
   parts = setUpTrain(env, store, deps, { kubeConfig });

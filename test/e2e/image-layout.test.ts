@@ -19,6 +19,7 @@ import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { IJob } from "kubernetes-models/batch/v1/Job";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { lifecycleRules } from "../../functions/lib/storage/bucket-admin.ts";
 import { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 import { freePort } from "../../minio/launcher.ts";
 import { buildImage, IMAGE_ENTRIES } from "../../toolchain/build.ts";
@@ -241,7 +242,7 @@ describe("the image's layout runs what the chart renders", { timeout: 120_000 },
       expect(line).toMatch(expected);
     }
     const store = ObjectStore.fromEnv(testStorageEnv(BUCKET));
-    expect((await store.lifecycleRules()).map((r) => r.Expiration?.Days)).toEqual([7]);
+    expect((await lifecycleRules(store)).map((r) => r.Expiration?.Days)).toEqual([7]);
     // What the model host's serve preloads must be in the bucket before it can be ready.
     const { file, expected } = pythonModels();
     await publishModel(

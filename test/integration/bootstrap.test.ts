@@ -6,7 +6,13 @@
 
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
-import { expiryRuleId, ObjectStore } from "../../functions/lib/storage/object-store.ts";
+import {
+  ensureBucket,
+  expiryRuleId,
+  lifecycleRules,
+  setExpiry,
+} from "../../functions/lib/storage/bucket-admin.ts";
+import { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 import { freePort } from "../../minio/launcher.ts";
 import { spawnEntry } from "../support/processes.ts";
 import { testStorageEnv } from "../support/storage.ts";
@@ -48,7 +54,7 @@ describe("bootstrap command", { timeout: 60_000 }, () => {
     ]);
     const { Buckets = [] } = await store.client.send(new ListBucketsCommand({}));
     expect(Buckets.map((b) => b.Name)).toContain(bucket);
-    expect(await store.lifecycleRules()).toEqual([
+    expect(await lifecycleRules(store)).toEqual([
       {
         ID: expiryRuleId("predictions/"),
         Status: "Enabled",
@@ -62,21 +68,21 @@ describe("bootstrap command", { timeout: 60_000 }, () => {
     expect(second.last).toBe(
       `skiff bootstrap: done: bucket "${bucket}" already existed; predictions/ expires after 14 days (rule unchanged)`,
     );
-    expect(await store.lifecycleRules()).toHaveLength(1);
+    expect(await lifecycleRules(store)).toHaveLength(1);
   });
 
   it("changes the expiry in place and keeps rules it does not own", async () => {
     const bucket = `boot-${Date.now().toString(36)}-b`;
     const store = ObjectStore.fromEnv(testStorageEnv(bucket));
-    await store.ensureBucket();
+    await ensureBucket(store);
     // Someone else's rule on the same bucket must survive every run.
-    await store.setExpiry("scratch/", 1);
+    await setExpiry(store, "scratch/", 1);
 
     const run = await runBootstrap(envFor(bucket, { SKIFF_PREDICTIONS_EXPIRY_DAYS: "30" }));
     expect(run.code, run.lines.join("\n")).toBe(0);
     const changed = await runBootstrap(envFor(bucket, { SKIFF_PREDICTIONS_EXPIRY_DAYS: "7" }));
     expect(changed.last).toMatch(/already existed; predictions\/ expires after 7 days$/);
-    const rules = await store.lifecycleRules();
+    const rules = await lifecycleRules(store);
     expect(rules.map((r) => [r.Filter?.Prefix, r.Expiration?.Days]).sort()).toEqual([
       ["predictions/", 7],
       ["scratch/", 1],
@@ -84,7 +90,7 @@ describe("bootstrap command", { timeout: 60_000 }, () => {
 
     const forever = await runBootstrap(envFor(bucket, { SKIFF_PREDICTIONS_EXPIRY_DAYS: "0" }));
     expect(forever.last).toMatch(/predictions\/ kept forever \(expiry rule removed\)$/);
-    expect((await store.lifecycleRules()).map((r) => r.Filter?.Prefix)).toEqual(["scratch/"]);
+    expect((await lifecycleRules(store)).map((r) => r.Filter?.Prefix)).toEqual(["scratch/"]);
   });
 
   it("retries unreachable storage until its deadline, then fails with one line", async () => {

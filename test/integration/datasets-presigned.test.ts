@@ -8,7 +8,9 @@ import { ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import type { Hono } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "../../functions/lib/config.ts";
+import { ensureBucket } from "../../functions/lib/storage/bucket-admin.ts";
 import { layout } from "../../functions/lib/storage/layout.ts";
+import { copyObject, putChunks, startMultipart } from "../../functions/lib/storage/multipart.ts";
 import { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 import { datasetSettings } from "../../functions/train/datasets/config.ts";
 import { type DatasetsContext, datasetsContext } from "../../functions/train/datasets/context.ts";
@@ -31,7 +33,7 @@ const appWith = datasetsTestApp;
 beforeAll(async () => {
   const env = testStorageEnv();
   store = ObjectStore.fromEnv(env);
-  await store.ensureBucket();
+  await ensureBucket(store);
   const publicEndpoint = env.SKIFF_S3_ENDPOINT.replace("127.0.0.1", "localhost");
   publicHost = new URL(publicEndpoint).host;
   const settings = parseEnv(datasetSettings, {
@@ -297,9 +299,9 @@ describe("storage helpers the flows rely on", () => {
       }
     }
     // 70 MiB: several parts to write, and more than the 64 MiB a single copy request takes.
-    const written = await store.putChunks("misc/big.bin", chunks(), "application/octet-stream");
+    const written = await putChunks(store, "misc/big.bin", chunks(), "application/octet-stream");
     expect(written).toBe(70 * MiB);
-    await store.copy("misc/big.bin", "misc/copy.bin", written);
+    await copyObject(store, "misc/big.bin", "misc/copy.bin", written);
     const digest = async (key: string) => {
       const h = createHash("sha256");
       for await (const chunk of (await store.getStream(key)) ?? []) h.update(chunk as Uint8Array);
@@ -328,7 +330,7 @@ describe("abortStaleUploads", () => {
 
     // A streamed upload whose process died: its claim, and its multipart upload at data.csv.
     await own.putJson(layout.datasetClaim("old", "2"), { claimedAt: "then" });
-    await own.startMultipart(layout.datasetData("old", "2"), "text/csv");
+    await startMultipart(own, layout.datasetData("old", "2"), "text/csv");
     // A completion that died before committing left its staged file.
     await own.putBytes(layout.datasetUpload("old", "f".repeat(32)), "a\n1\n", "text/csv");
     // What must survive: a published version, and an upload that is not a dataset's.
@@ -338,7 +340,7 @@ describe("abortStaleUploads", () => {
       headers: { "content-type": "text/csv" },
     });
     expect(published.status).toBe(201);
-    await own.startMultipart("elsewhere/blob.bin", "application/octet-stream");
+    await startMultipart(own, "elsewhere/blob.bin", "application/octet-stream");
 
     expect(await abortStaleUploads(own, 60_000)).toEqual({
       abortedUploads: 0,

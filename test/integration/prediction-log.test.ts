@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
+import { ensureBucket } from "../../functions/lib/storage/bucket-admin.ts";
 import { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 import { createServeMetrics } from "../../functions/serve/metrics.ts";
 import {
@@ -103,7 +104,7 @@ describe("prediction log", () => {
     for (let i = 0; i < 6; i++) log.append(record(i));
     await until(() => lines().some((l) => l.msg === "prediction log write failed; will retry"));
     expect(log.pending).toBe(6);
-    await store.ensureBucket();
+    await ensureBucket(store);
     await until(async () => (await count("written")) === 6);
     expect((await logged(store)).flatMap((f) => f.records)).toHaveLength(6);
   });

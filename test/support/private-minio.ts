@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEnv, type StorageEnv, storageEnv } from "../../functions/lib/config.ts";
+import { ensureBucket } from "../../functions/lib/storage/bucket-admin.ts";
 import { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 import { startMinio } from "../../minio/launcher.ts";
 import { ensureTool } from "../../toolchain/tools.ts";
@@ -37,7 +38,7 @@ export async function startPrivateMinio(): Promise<PrivateMinio> {
   const settingsOf = (settings: Record<string, string> = {}) =>
     parseEnv(storageEnv, { ...env, ...settings });
   const store = ObjectStore.fromEnv(settingsOf());
-  await store.ensureBucket();
+  await ensureBucket(store);
   let frozen = false;
   const signal = (name: NodeJS.Signals) => {
     if (minio.process.pid !== undefined) process.kill(minio.process.pid, name);

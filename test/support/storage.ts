@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
 import { parseEnv, type StorageEnv, storageEnv } from "../../functions/lib/config.ts";
+import { ensureBucket } from "../../functions/lib/storage/bucket-admin.ts";
 import { ObjectStore } from "../../functions/lib/storage/object-store.ts";
 
 export function testStorageEnv(bucket = `test-${randomBytes(4).toString("hex")}`): StorageEnv {
@@ -24,7 +25,7 @@ export function testStorageProcessEnv(bucket: string): Record<string, string> {
 
 export async function freshStore(): Promise<ObjectStore> {
   const store = ObjectStore.fromEnv(testStorageEnv());
-  await store.ensureBucket();
+  await ensureBucket(store);
   return store;
 }
 

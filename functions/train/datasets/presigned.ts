@@ -12,11 +12,18 @@ import { randomBytes } from "node:crypto";
 import { ConflictError, InvalidRequestError, NotFoundError, SkiffError } from "../../lib/errors.ts";
 import { layout } from "../../lib/storage/layout.ts";
 import {
-  MULTIPART,
-  type ObjectStore,
+  abortMultipart,
+  completeMultipart,
+  copyObject,
+  findMultipart,
+  listParts,
   type PendingUpload,
+  presignPart,
+  startMultipart,
   type UploadedPart,
-} from "../../lib/storage/object-store.ts";
+} from "../../lib/storage/multipart.ts";
+import { MULTIPART } from "../../lib/storage/multipart-limits.ts";
+import type { ObjectStore } from "../../lib/storage/object-store.ts";
 import { MAX_BYTES_SETTING } from "./config.ts";
 import type { Delimiter } from "./dialect.ts";
 import { DatasetScanner, type ScanLimits, type ScanResult } from "./scan.ts";
@@ -61,7 +68,7 @@ export async function startUpload(
   limits: { maxBytes: number; maxAgeMs: number },
 ): Promise<UploadStarted> {
   const id = randomBytes(16).toString("hex");
-  await store.startMultipart(layout.datasetUpload(name, id), CSV_CONTENT_TYPE);
+  await startMultipart(store, layout.datasetUpload(name, id), CSV_CONTENT_TYPE);
   const now = Date.now();
   return {
     id,
@@ -77,7 +84,7 @@ export async function startUpload(
 
 /** The S3 upload behind a dataset's upload id; storage is the only record of it. */
 async function pendingUpload(store: ObjectStore, name: string, id: string): Promise<PendingUpload> {
-  const found = await store.findMultipart(layout.datasetUpload(name, id));
+  const found = await findMultipart(store, layout.datasetUpload(name, id));
   if (found === undefined) throw uploadNotFound(name, id);
   return found;
 }
@@ -89,7 +96,7 @@ function uploadNotFound(name: string, id: string): NotFoundError {
 }
 
 async function partsOf(store: ObjectStore, name: string, id: string, upload: PendingUpload) {
-  const parts = await store.listParts(upload.key, upload.uploadId);
+  const parts = await listParts(store, upload.key, upload.uploadId);
   if (parts === undefined) throw uploadNotFound(name, id);
   return parts;
 }
@@ -142,7 +149,7 @@ export async function presignParts(
   return Promise.all(
     numbers.map(async (part) => ({
       part,
-      url: await signer.presignPart(upload.key, upload.uploadId, part, ttlSeconds),
+      url: await presignPart(signer, upload.key, upload.uploadId, part, ttlSeconds),
       expiresAt,
     })),
   );
@@ -151,7 +158,7 @@ export async function presignParts(
 /** Gives up an upload and frees its parts. */
 export async function abortUpload(store: ObjectStore, name: string, id: string): Promise<void> {
   const upload = await pendingUpload(store, name, id);
-  await store.abortMultipart(upload.key, upload.uploadId);
+  await abortMultipart(store, upload.key, upload.uploadId);
 }
 
 /**
@@ -204,7 +211,7 @@ export async function completeUpload(
   const size = parts.reduce((sum, p) => sum + p.size, 0);
   if (size > limits.maxBytes) {
     // It can never become valid: free its storage now rather than when it expires.
-    await store.abortMultipart(upload.key, upload.uploadId);
+    await abortMultipart(store, upload.key, upload.uploadId);
     throw new SkiffError(
       "payload_too_large",
       `upload ${id} holds ${size} bytes, more than the limit of ${limits.maxBytes} bytes (set by ${MAX_BYTES_SETTING}); it was aborted`,
@@ -212,7 +219,7 @@ export async function completeUpload(
   }
   const staged = upload.key;
   try {
-    await store.completeMultipart(staged, upload.uploadId, parts, { onlyIfAbsent: true });
+    await completeMultipart(store, staged, upload.uploadId, parts, { onlyIfAbsent: true });
   } catch (error) {
     if (error instanceof ConflictError || error instanceof NotFoundError) {
       throw new ConflictError(
@@ -230,7 +237,7 @@ export async function completeUpload(
     }
     const version = await claimVersion(store, name);
     try {
-      await store.copy(staged, layout.datasetData(name, version), scan.bytes);
+      await copyObject(store, staged, layout.datasetData(name, version), scan.bytes);
       return await publishVersion(store, name, version, scan);
     } catch (error) {
       await releaseQuietly(store, name, version);

@@ -4,7 +4,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { NAME_PATTERN, UPLOAD_ID_PATTERN, VERSION_PATTERN } from "../../lib/storage/layout.ts";
-import { MULTIPART } from "../../lib/storage/object-store.ts";
+import { MULTIPART } from "../../lib/storage/multipart-limits.ts";
 import { DELIMITER_VALUES } from "./dialect.ts";
 import { datasetRecordSchema } from "./schema.ts";
 

@@ -9,6 +9,7 @@
  * - claimed versions that never got their dataset.json: released, data and claim.
  */
 import { datasetFileOfKey, datasetUploadOfKey, layout } from "../../lib/storage/layout.ts";
+import { abortMultipart, listMultiparts } from "../../lib/storage/multipart.ts";
 import type { ObjectStore } from "../../lib/storage/object-store.ts";
 import { releaseVersion } from "./versions.ts";
 
@@ -26,12 +27,12 @@ export async function abortStaleUploads(
   const stale = (at: Date | undefined) => at !== undefined && now - at.getTime() >= maxAgeMs;
   const result: StaleCleanup = { abortedUploads: 0, deletedStagedFiles: 0, releasedVersions: 0 };
 
-  for await (const upload of store.listMultiparts()) {
+  for await (const upload of listMultiparts(store)) {
     const ours =
       datasetUploadOfKey(upload.key) !== undefined ||
       datasetFileOfKey(upload.key)?.file === "data.csv";
     if (ours && stale(upload.initiated)) {
-      await store.abortMultipart(upload.key, upload.uploadId);
+      await abortMultipart(store, upload.key, upload.uploadId);
       result.abortedUploads++;
     }
   }

@@ -8,7 +8,9 @@
  * version, so nothing of it remains.
  */
 import { layout } from "../../lib/storage/layout.ts";
-import { MULTIPART, type ObjectStore } from "../../lib/storage/object-store.ts";
+import { putChunks } from "../../lib/storage/multipart.ts";
+import { MULTIPART } from "../../lib/storage/multipart-limits.ts";
+import type { ObjectStore } from "../../lib/storage/object-store.ts";
 import type { Delimiter } from "./dialect.ts";
 import { DatasetScanner, type ScanLimits, type ScanResult } from "./scan.ts";
 import type { DatasetRecord } from "./schema.ts";
@@ -36,7 +38,7 @@ export async function uploadDataset(
       }
       scan = scanner.finish();
     }
-    await store.putChunks(layout.datasetData(name, version), scanned(), CSV_CONTENT_TYPE, {
+    await putChunks(store, layout.datasetData(name, version), scanned(), CSV_CONTENT_TYPE, {
       partBytes: partBytesFor(limits.maxBytes),
       // Four parts in flight keep storage busy while the next one is scanned; with two, the
       // upload measurably waited on storage between parts.
