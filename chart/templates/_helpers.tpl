@@ -219,6 +219,20 @@ JSON list of every routed path with the Knative Service behind it:
 {{- end -}}
 
 {{/* An env entry read from the credentials Secret; takes (dict "root" $ "env" NAME "key" keyName). */}}
+{{/*
+checksum/credentials, on the template of every pod that reads the credentials Secret: env
+from a Secret is read only when a container starts, so a rotation must roll those pods (and
+make new Knative revisions). It hashes what the chart decides about the Secret: its name, its
+keys and the values given for a chart-made one. Generated values are left out: they are kept
+from install to install, and under `helm template` they differ on every render, which would
+roll every pod each time. The chart never reads a Secret of the user's own (existingSecret), so
+rotating one takes a new rollout.
+*/}}
+{{- define "skiff.credentialsChecksum" -}}
+{{- $c := .Values.credentials -}}
+{{- dict "secret" (include "skiff.secretName" .) "keys" $c.keys "values" (pick $c "accessKeyId" "secretAccessKey" "apiToken") | toJson | sha256sum -}}
+{{- end -}}
+
 {{- define "skiff.secretEnv" -}}
 - name: {{ .env }}
   valueFrom:

@@ -42,6 +42,8 @@ spec:
         {{- end }}
       # The webhook rejects autoscaling annotations anywhere but the revision template.
       annotations:
+        # Every function reads the credentials Secret: a rotation makes a new revision.
+        checksum/credentials: {{ include "skiff.credentialsChecksum" $root }}
         {{- with $v.autoscaling }}
         autoscaling.knative.dev/class: kpa.autoscaling.knative.dev
         autoscaling.knative.dev/metric: concurrency

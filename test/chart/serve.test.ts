@@ -30,6 +30,7 @@ describe("serve Knative Service", { timeout: 60_000 }, () => {
       "autoscaling.knative.dev/max-scale": "10",
       "autoscaling.knative.dev/initial-scale": "1",
       "autoscaling.knative.dev/scale-down-delay": "60s",
+      "checksum/credentials": expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     // The grace period: ≥30 s of queue-proxy drain, then drain and flush the prediction log.
     expect(template?.spec?.timeoutSeconds).toBe(120);

@@ -73,6 +73,7 @@ describe("train Knative Service", { timeout: 60_000 }, () => {
       "autoscaling.knative.dev/max-scale": "5",
       "autoscaling.knative.dev/initial-scale": "1",
       "autoscaling.knative.dev/scale-down-delay": "0s",
+      "checksum/credentials": expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     // Longer than serve's (uploads, events streams), and no more than stock Knative's
     // max-revision-timeout-seconds (600), so that the default install passes its webhook.
