@@ -4,8 +4,10 @@
  * loopback in a temporary folder, and stops every process of it when the run ends.
  *
  * It starts in the background, so that the suites that do not need it run meanwhile; the cluster
- * suites wait for it through test/cluster/plane.ts, which reads the state file named here. A
- * run given only paths that name no cluster suite (`vitest run test/unit`) does not start it.
+ * suites wait for it through test/cluster/plane.ts, which reads the state file named here. Only
+ * the `cluster` project lists this setup, and vitest runs a project's setups only when the run
+ * holds one of its test files, so a run of other tiers (`vitest run --project unit`,
+ * `vitest run test/chart`) does not start it.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,23 +26,10 @@ declare module "vitest" {
 let dir: string | undefined;
 let starting: Promise<ControlPlane | undefined> | undefined;
 
-/** Positional filters on the command line: none means every suite runs. */
-function wantsCluster(): boolean {
-  const filters = process.argv.slice(2).filter((arg) => !arg.startsWith("-") && arg !== "run");
-  return filters.length === 0 || filters.some((filter) => filter.includes("cluster"));
-}
-
 export async function setup(project: TestProject): Promise<void> {
   dir = mkdtempSync(join(tmpdir(), "skiff-test-cluster-"));
   const stateFile = join(dir, "state.json");
   project.provide("clusterStateFile", stateFile);
-  if (!wantsCluster()) {
-    writeFileSync(
-      stateFile,
-      JSON.stringify({ error: "this run was given paths that name no cluster suite" }),
-    );
-    return;
-  }
   const log = (line: string) => process.stderr.write(`cluster: ${line}\n`);
   const tools = await ensureControlPlane(log);
   const started = Date.now();

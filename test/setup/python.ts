@@ -6,7 +6,8 @@
  * The virtual environment is built once per (requirements.txt, Python version) under
  * `${XDG_CACHE_HOME:-~/.cache}/skiff/python/<hash>` (toolchain/python-venv.ts) and reused by
  * every later run; the models are regenerated each run because that takes seconds and keeps
- * them in step with `make_models.py`.
+ * them in step with `make_models.py`. Every project that lists this setup shares the one folder
+ * (test/setup/shared.ts).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +15,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
 import { ensureVenv, run } from "../../toolchain/python-venv.ts";
+import { shared } from "./shared.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -47,14 +49,19 @@ export async function makeModels(bin: string): Promise<string> {
   return dir;
 }
 
-let modelsDir: string | undefined;
+const python = shared(
+  "python",
+  async () => {
+    const bin = await testPython();
+    return { bin, models: await makeModels(bin) };
+  },
+  async ({ models }) => rmSync(models, { recursive: true, force: true }),
+);
 
 export async function setup(project: TestProject): Promise<void> {
-  const bin = await testPython();
-  modelsDir = await makeModels(bin);
-  project.provide("python", { bin, models: modelsDir });
+  project.provide("python", await python.acquire());
 }
 
-export async function teardown(): Promise<void> {
-  if (modelsDir) rmSync(modelsDir, { recursive: true, force: true });
+export function teardown(): Promise<void> {
+  return python.release();
 }
