@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-export interface CpuProfile {
+interface CpuProfile {
   nodes: Array<{
     id: number;
     callFrame: { functionName: string; url: string; lineNumber: number };
@@ -21,7 +21,7 @@ export interface CpuProfile {
  * The main thread's profile in `dir`: tsx's module hooks run on a thread of their own that writes
  * a profile too (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; the main thread is 0).
  */
-export function readMainProfile(dir: string): CpuProfile {
+function readMainProfile(dir: string): CpuProfile {
   const file = readdirSync(dir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
   if (!file) throw new Error(`no main-thread CPU profile in ${dir}`);
   return JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile;
