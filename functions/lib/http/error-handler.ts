@@ -57,7 +57,7 @@ export function isUnderRoots(path: string, roots: readonly string[]): boolean {
   return roots.some((root) => path === root || path.startsWith(`${root}/`));
 }
 
-export function errorResponse(
+function errorResponse(
   c: Context,
   error: SkiffError,
   protocolRoots: readonly string[] = [],

@@ -66,7 +66,7 @@ export function elementKindOf(type: Tensor.Type): ElementKind {
 }
 
 /** Inclusive bounds of integer types, so an out-of-range value is refused instead of wrapped. */
-export const INTEGER_RANGE: Partial<Record<Tensor.Type, readonly [bigint, bigint]>> = {
+const INTEGER_RANGE: Partial<Record<Tensor.Type, readonly [bigint, bigint]>> = {
   int8: [-128n, 127n],
   int16: [-32768n, 32767n],
   int32: [-2147483648n, 2147483647n],
