@@ -6,9 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv, storageEnv } from "../../functions/lib/config.ts";
 import { layout } from "../../functions/lib/storage/layout.ts";
 import { ObjectStore } from "../../functions/lib/storage/object-store.ts";
-import { freePort } from "../../minio/launcher.ts";
 import { type Answer, httpGet } from "../support/http.ts";
-import { pidsMatching, type Spawned, spawnEntry, waitFor } from "../support/processes.ts";
+import { pidsMatching, type Spawned, startLocalPlatform } from "../support/processes.ts";
 
 const API = "ml-system-service-api.com";
 const INFO = "ml-info-service.com";
@@ -18,15 +17,9 @@ let platform: Spawned;
 let base: string;
 
 async function start(): Promise<Spawned> {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const spawned = spawnEntry("local/start.ts", {
-    PORT: String(port),
-    SKIFF_ADMIN_PORT: "0",
-    SKIFF_DATA_DIR: dataDir,
-  });
-  await waitFor(`${base}/info`, spawned);
-  return spawned;
+  const started = await startLocalPlatform(dataDir);
+  base = started.base;
+  return started.spawned;
 }
 
 function get(path: string, headers: Record<string, string> = {}) {
