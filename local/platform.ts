@@ -5,23 +5,19 @@
  */
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
-import { createInfoApp } from "../functions/info/app.ts";
-import { documentsOf } from "../functions/info/documents.ts";
+import { buildInfo } from "../functions/info/build.ts";
 import { parseEnv, storageEnv } from "../functions/lib/config.ts";
 import { Readiness } from "../functions/lib/http/health.ts";
 import { createMetrics } from "../functions/lib/http/metrics.ts";
 import { createLogger, type DestinationStream } from "../functions/lib/logger.ts";
 import { type FunctionName, onlyFunctions, serviceUrls } from "../functions/lib/routing.ts";
+import type { FunctionDeps } from "../functions/lib/run-function.ts";
 import { runHooks, startAdminServer, startHttpServer } from "../functions/lib/server.ts";
 import { ensureBucket } from "../functions/lib/storage/bucket-admin.ts";
 import { ObjectStore } from "../functions/lib/storage/object-store.ts";
-import { createNotFoundApp } from "../functions/not-found/app.ts";
-import { createServeApp } from "../functions/serve/app.ts";
-import { setUpServe } from "../functions/serve/setup.ts";
-import { createTrainApp } from "../functions/train/app.ts";
-import type { TrainEnv } from "../functions/train/config.ts";
-import { trainContexts } from "../functions/train/context.ts";
-import { setUpTrain } from "../functions/train/setup.ts";
+import { buildNotFound } from "../functions/not-found/build.ts";
+import { buildServe } from "../functions/serve/build.ts";
+import { buildTrain } from "../functions/train/build.ts";
 import { freePort, startMinio } from "../minio/launcher.ts";
 import { ensureTool } from "../toolchain/tools.ts";
 import { routingTableFromChart } from "./chart-routes.ts";
@@ -75,45 +71,43 @@ export async function startPlatform(
     const routes = onlyFunctions(routingTableFromChart(), new Set(running));
     const metrics = createMetrics();
     const readiness = new Readiness();
-    const common = { metrics, readiness, jsonBodyLimitBytes: env.SKIFF_JSON_BODY_LIMIT };
+    // One metrics registry and one readiness for all: the gateway has one admin port.
+    const depsOf = (fn: string): FunctionDeps => ({
+      metrics,
+      readiness,
+      logger: loggerOf(fn),
+    });
 
     // The port is fixed before the functions are built, since info lists URLs that contain it.
     const port = env.PORT || (await freePort());
     const url = `http://localhost:${port}`;
     const apiHost = routes[0]?.host;
-    const info = createInfoApp({
-      ...common,
-      logger: loggerOf("info"),
+    const info = buildInfo(
+      {
+        ...env,
+        ...storage,
+        // Locally the API host is localhost, so its URLs point here; other hosts keep their names.
+        SKIFF_SERVICE_URLS: serviceUrls(routes, (host) =>
+          host === apiHost ? url : `http://${host}`,
+        ),
+      },
       store,
-      // Locally the API host is localhost, so its URLs point here; other hosts keep their names.
-      serviceUrls: serviceUrls(routes, (host) => (host === apiHost ? url : `http://${host}`)),
-      otherDocuments: () => documentsOf(running),
-    });
-    const serveDeps = { metrics, readiness, logger: loggerOf("serve") };
-    const serveParts = setUpServe({ ...env, ...storage }, store, serveDeps);
-    const serve = createServeApp({
-      ...serveDeps,
-      context: serveParts.context,
-      jsonBodyLimitBytes: env.SKIFF_JSON_BODY_LIMIT,
-    });
+      depsOf("info"),
+    );
+    const serve = buildServe({ ...env, ...storage }, store, depsOf("serve"));
     const token = env.SKIFF_API_TOKEN ?? randomBytes(24).toString("base64url");
     // Locally runs always execute as child processes: there is no cluster to create Jobs in.
-    const trainConfig: TrainEnv = {
-      ...env,
-      ...storage,
-      SKIFF_API_TOKEN: token,
-      SKIFF_RUN_EXECUTOR: "inline",
-    };
-    const trainDeps = { metrics, readiness, logger: loggerOf("train") };
-    const trainParts = setUpTrain(trainConfig, store, trainDeps);
-    const train = createTrainApp({
-      ...trainDeps,
-      token,
-      ...trainContexts(trainConfig, store, trainParts),
-      jsonBodyLimitBytes: env.SKIFF_JSON_BODY_LIMIT,
-    });
-    const notFound = createNotFoundApp({ ...common, logger: loggerOf("not-found"), routes });
-    const gateway = createGateway(routes, { info, serve, train }, notFound);
+    const train = buildTrain(
+      { ...env, ...storage, SKIFF_API_TOKEN: token, SKIFF_RUN_EXECUTOR: "inline" },
+      store,
+      depsOf("train"),
+    );
+    const notFound = buildNotFound({ ...env, SKIFF_ROUTES: routes }, depsOf("not-found"));
+    const gateway = createGateway(
+      routes,
+      { info: info.app, serve: serve.app, train: train.app },
+      notFound.app,
+    );
     const server = await startHttpServer({
       fetch: gateway,
       port,
@@ -138,7 +132,7 @@ export async function startPlatform(
       token,
       close: async () => {
         await server.close();
-        await runHooks([...serveParts.shutdownHooks, ...trainParts.shutdownHooks], logger);
+        await runHooks([...serve.shutdownHooks, ...train.shutdownHooks], logger);
         await admin.close();
         await minio.stop();
       },

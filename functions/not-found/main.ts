@@ -3,10 +3,8 @@
  */
 import { loadConfigOrExit } from "../lib/config.ts";
 import { runFunction } from "../lib/run-function.ts";
-import { createNotFoundApp } from "./app.ts";
+import { buildNotFound } from "./build.ts";
 import { notFoundEnv } from "./config.ts";
 
 const env = loadConfigOrExit(notFoundEnv);
-await runFunction("not-found", env, (deps) => ({
-  app: createNotFoundApp({ ...deps, routes: env.SKIFF_ROUTES }),
-}));
+await runFunction("not-found", env, (deps) => buildNotFound(env, deps));

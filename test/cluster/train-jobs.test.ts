@@ -17,10 +17,8 @@ import { Readiness } from "../../functions/lib/http/health.ts";
 import { createMetrics } from "../../functions/lib/http/metrics.ts";
 import { ensureBucket } from "../../functions/lib/storage/bucket-admin.ts";
 import { ObjectStore } from "../../functions/lib/storage/object-store.ts";
-import { createTrainApp } from "../../functions/train/app.ts";
+import { type BuiltTrain, buildTrain } from "../../functions/train/build.ts";
 import { type TrainEnv, trainEnv } from "../../functions/train/config.ts";
-import { trainContexts } from "../../functions/train/context.ts";
-import { setUpTrain, type TrainParts } from "../../functions/train/setup.ts";
 import { buildImage } from "../../toolchain/build.ts";
 import { ApiError, type Json, type KubeApi } from "../../toolchain/control-plane/api.ts";
 import { type K8sObject, ksvcParts } from "../chart/render.ts";
@@ -43,8 +41,8 @@ let other: string;
 let objects: K8sObject[];
 let env: TrainEnv;
 let store: ObjectStore;
-let parts: TrainParts;
-let train: ReturnType<typeof createTrainApp>;
+let parts: BuiltTrain;
+let train: BuiltTrain["app"];
 let node: PlayedNode;
 let appDir: string;
 /** The token train reads from its mounted token Secret. */
@@ -192,13 +190,8 @@ beforeAll(async () => {
   await ensureBucket(store);
   const logger = capturedLogger("train").logger;
   const deps = { logger, readiness: new Readiness(), metrics: createMetrics() };
-  parts = setUpTrain(env, store, deps, { kubeConfig });
-  train = createTrainApp({
-    ...deps,
-    token: env.SKIFF_API_TOKEN,
-    ...trainContexts(env, store, parts),
-    jsonBodyLimitBytes: env.SKIFF_JSON_BODY_LIMIT,
-  });
+  parts = buildTrain(env, store, deps, { kubeConfig });
+  train = parts.app;
 
   // The image's layout: its bundles, with the packages they leave external.
   appDir = mkdtempSync(join(tmpdir(), "skiff-train-image-"));

@@ -9,9 +9,8 @@ import { parseEnv } from "../../functions/lib/config.ts";
 import { Readiness } from "../../functions/lib/http/health.ts";
 import { createMetrics } from "../../functions/lib/http/metrics.ts";
 import type { ObjectStore } from "../../functions/lib/storage/object-store.ts";
-import { createServeApp } from "../../functions/serve/app.ts";
+import { buildServe } from "../../functions/serve/build.ts";
 import { serveEnv } from "../../functions/serve/config.ts";
-import { setUpServe } from "../../functions/serve/setup.ts";
 import { capturedLogger } from "./logs.ts";
 import { freshStore, testStorageProcessEnv } from "./storage.ts";
 
@@ -48,12 +47,8 @@ export async function startServe(settings: Record<string, string> = {}, store?: 
   const readiness = new Readiness();
   const metrics = createMetrics();
   const deps = { logger, readiness, metrics };
-  const parts = setUpServe(env, s, deps);
-  const app = createServeApp({
-    ...deps,
-    context: parts.context,
-    jsonBodyLimitBytes: env.SKIFF_JSON_BODY_LIMIT,
-  });
+  const parts = buildServe(env, s, deps);
+  const { app } = parts;
   readiness.markStarted();
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {

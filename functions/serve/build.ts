@@ -1,24 +1,29 @@
 /**
- * @module serve/setup
- * Builds serve's parts from its settings: registry, prediction log, preloading and readiness,
- * and the shutdown hooks that flush the log. Shared by the deployed entry point and local mode.
+ * @module serve/build
+ * Builds the serve function from its settings: registry, prediction log, preloading and
+ * readiness, the app over them, and the shutdown hooks that flush the log. The deployed entry
+ * point, local mode and the tests all build serve here, so each runs the same function.
  */
-import type { FunctionDeps } from "../lib/run-function.ts";
+import type { Hono } from "hono";
+import type { BuiltFunction, FunctionDeps } from "../lib/run-function.ts";
 import type { ShutdownHook } from "../lib/server.ts";
 import { ModelRepository } from "../lib/storage/model-repository.ts";
 import type { ObjectStore } from "../lib/storage/object-store.ts";
+import { createServeApp } from "./app.ts";
 import type { ServeEnv } from "./config.ts";
 import type { ServeContext } from "./context.ts";
 import { createServeMetrics } from "./metrics.ts";
 import { PredictionLog } from "./prediction-log.ts";
 import { ModelRegistry } from "./registry.ts";
 
-export interface ServeParts {
+export interface BuiltServe extends BuiltFunction {
+  app: Hono;
+  /** What serve's routes share: its registry, metrics and prediction log. */
   context: ServeContext;
   shutdownHooks: ShutdownHook[];
 }
 
-export function setUpServe(env: ServeEnv, store: ObjectStore, deps: FunctionDeps): ServeParts {
+export function buildServe(env: ServeEnv, store: ObjectStore, deps: FunctionDeps): BuiltServe {
   const metrics = createServeMetrics(deps.metrics.registry);
   const registry = new ModelRegistry({
     repository: new ModelRepository(store),
@@ -65,14 +70,16 @@ export function setUpServe(env: ServeEnv, store: ObjectStore, deps: FunctionDeps
   };
   if (preload.length > 0) attempt(1000);
 
+  const context: ServeContext = {
+    registry,
+    metrics,
+    log,
+    maxBatch: env.SKIFF_MAX_BATCH,
+    defaultModel: env.SKIFF_DEFAULT_MODEL,
+  };
   return {
-    context: {
-      registry,
-      metrics,
-      log,
-      maxBatch: env.SKIFF_MAX_BATCH,
-      defaultModel: env.SKIFF_DEFAULT_MODEL,
-    },
+    app: createServeApp({ ...deps, context, jsonBodyLimitBytes: env.SKIFF_JSON_BODY_LIMIT }),
+    context,
     shutdownHooks: [
       async () => log?.close(env.SKIFF_PREDICTION_LOG_FLUSH_TIMEOUT_MS),
       () => registry.close(),
