@@ -8,7 +8,8 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-# toolchain/build.ts bundles each entry point into dist/<name>.mjs (esbuild).
+# toolchain/build.ts bundles each entry point into dist/<name>.mjs (esbuild), and the
+# compile-cache step below into dist/toolchain/compile-cache.mjs.
 RUN npm run build
 
 FROM node:22.20.0-slim AS runtime
@@ -20,7 +21,6 @@ COPY package.json package-lock.json .npmrc ./
 # the bundles leave external.
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-COPY toolchain/compile-cache.ts ./toolchain/
 # Set only now, so that npm above leaves nothing of its own in the cache.
 ENV NODE_COMPILE_CACHE=/app/.node-compile-cache
 RUN mkdir .node-compile-cache && chown 1000:1000 .node-compile-cache
@@ -29,7 +29,7 @@ USER 1000:1000
 # Compiled code for every bundle, read at each start (NODE_COMPILE_CACHE): serve's cold start
 # is ~40 ms shorter. Node keeps it per user id, so it is filled as the user the chart runs, and
 # per set of V8 flags, so once more for serve.singleThreaded's `node --single-threaded`.
-RUN node --import tsx toolchain/compile-cache.ts dist
-RUN node --import tsx toolchain/compile-cache.ts dist --single-threaded
+RUN node dist/toolchain/compile-cache.mjs dist
+RUN node dist/toolchain/compile-cache.mjs dist --single-threaded
 EXPOSE 8080 9464
 CMD ["node", "dist/info.mjs"]

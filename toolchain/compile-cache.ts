@@ -4,7 +4,8 @@
  * function starting after a scale from zero reads V8's compiled code for its bundle instead of
  * parsing and compiling 2–3 MB of JavaScript first. The image sets NODE_COMPILE_CACHE (Node ≥
  * 22.1 reads it; older releases ignore it) and the Dockerfile runs
- * `node --import tsx toolchain/compile-cache.ts dist [node flags…]` in the runtime stage, once
+ * `node dist/toolchain/compile-cache.mjs dist [node flags…]` (this module, bundled by
+ * toolchain/build.ts) in the runtime stage, once
  * per set of node flags the chart may start a bundle with: V8 keys its compiled code by its
  * flags, so a cache filled without `--single-threaded` is not read by a process started with it.
  *
@@ -118,7 +119,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const [distDir, ...flags] = process.argv.slice(2);
   const cacheDir = process.env.NODE_COMPILE_CACHE;
   try {
-    if (!distDir) throw new Error("usage: compile-cache.ts <folder of bundles> [node flags…]");
+    if (!distDir) throw new Error("usage: compile-cache.mjs <folder of bundles> [node flags…]");
     if (!cacheDir) throw new Error("NODE_COMPILE_CACHE names no folder to fill");
     const cached = await fillCompileCache(
       process.execPath,
