@@ -209,7 +209,7 @@ afterAll(async () => {
 });
 
 describe("the image's layout runs what the chart renders", { timeout: 120_000 }, () => {
-  it("holds runtime packages only, and one bundle per function", () => {
+  it("holds runtime packages only, one bundle per function, and the compile-cache step", () => {
     const packages = readdirSync(join(app, "node_modules"));
     expect(packages).toContain("onnxruntime-node");
     expect(packages).toContain("swagger-ui-dist");
@@ -221,9 +221,11 @@ describe("the image's layout runs what the chart renders", { timeout: 120_000 },
       "info.mjs",
       "not-found.mjs",
       "serve.mjs",
+      "toolchain",
       "train-job.mjs",
       "train.mjs",
     ]);
+    expect(readdirSync(join(app, "dist", "toolchain"))).toEqual(["compile-cache.mjs"]);
     expect(existsSync(join(app, "functions"))).toBe(false);
   });
 
