@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
-  CellKind,
   CsvParser,
   CsvSyntaxError,
   parseCsv,
   parseCsvBatches,
 } from "../../functions/train/datasets/csv.ts";
+import { CellKind } from "../../functions/train/datasets/number-cell.ts";
 import { DatasetScanner } from "../../functions/train/datasets/scan.ts";
 
 const encoder = new TextEncoder();

@@ -24,6 +24,7 @@
 import { isAscii, isUtf8 } from "node:buffer";
 import { InvalidRequestError } from "../../lib/errors.ts";
 import { type CsvDialect, DEFAULT_DIALECT, type Delimiter, delimiterName } from "./dialect.ts";
+import { CellKind, NumberRead, scanPlainNumber } from "./number-cell.ts";
 
 /** A malformed CSV; `line` is where the offending record starts (1-based). */
 export class CsvSyntaxError extends InvalidRequestError {
@@ -57,10 +58,6 @@ export interface CellSink {
   region?(bytes: Uint8Array, start: number, end: number): void;
 }
 
-/** What the parser made of a cell's text on its way through. */
-export const CellKind = { UNREAD: 0, INTEGER: 1, DECIMAL: 2 } as const;
-export type CellKind = (typeof CellKind)[keyof typeof CellKind];
-
 /** A field of a record: its text, or its number when the caller asked for its column's numbers. */
 export type Field = string | number;
 
@@ -91,13 +88,7 @@ export const DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024;
 const LF = 10;
 const CR = 13;
 const QUOTE = 34;
-const MINUS = 45;
-const PLUS = 43;
-const POINT = 46;
-const ZERO = 48;
 const EMPTY = new Uint8Array(0);
-/** 1e0..1e22, every one exact in a double; parsed from text so no pow() rounding creeps in. */
-const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 
 /** Leftovers larger than this are only parsed again once as much new input has arrived. */
 const RESCAN_AFTER_BYTES = 64 * 1024;
@@ -142,6 +133,8 @@ export class CsvParser {
   #kinds = new Uint8Array(64);
   #values = new Float64Array(64);
   #unescaped = new Uint8Array(1024);
+  /** Where each plain cell's number is read into. */
+  readonly #number = new NumberRead();
 
   constructor(sink: CellSink | RecordSink, options?: TextOptions);
   constructor(sink: CellSink | RecordSink<Field>, options: CsvOptions);
@@ -381,6 +374,7 @@ export class CsvParser {
     const delimiter = this.#delimiter;
     const eol = this.#eol;
     const crlf = eol === LF;
+    const read = this.#number;
     let p = from;
     while (p < to) {
       let c = b[p] as number;
@@ -392,36 +386,10 @@ export class CsvParser {
       }
       for (;;) {
         const start = p;
+        p = scanPlainNumber(b, p, read);
         c = b[p] as number;
-        const negative = c === MINUS;
-        if (negative || c === PLUS) c = b[++p] as number;
-        const digitsFrom = p;
-        let mantissa = 0;
-        // `digit >>> 0 <= 9`: one unsigned comparison tests both bounds.
-        for (let digit = c - ZERO; digit >>> 0 <= 9; digit = c - ZERO) {
-          mantissa = mantissa * 10 + digit;
-          c = b[++p] as number;
-        }
-        let point = -1; // where the decimal point is; -1 while there is none
-        if (c === POINT) {
-          point = p;
-          c = b[++p] as number;
-          for (let digit = c - ZERO; digit >>> 0 <= 9; digit = c - ZERO) {
-            mantissa = mantissa * 10 + digit;
-            c = b[++p] as number;
-          }
-        }
         if (c === delimiter || c === eol || (crlf && c === CR && b[p + 1] === LF)) {
-          const fraction = point < 0 ? 0 : p - point - 1;
-          const digits = p - digitsFrom - (point < 0 ? 0 : 1);
-          if (digits > 0 && mantissa <= Number.MAX_SAFE_INTEGER && fraction <= 22) {
-            const magnitude =
-              fraction > 0 ? mantissa / (POWERS_OF_TEN[fraction] as number) : mantissa;
-            const kind = point < 0 ? CellKind.INTEGER : CellKind.DECIMAL;
-            sink.cell(b, start, p, kind, negative ? -magnitude : magnitude);
-          } else {
-            sink.cell(b, start, p, CellKind.UNREAD, Number.NaN);
-          }
+          sink.cell(b, start, p, read.kind, read.value);
         } else {
           // Not a plain number: on to the delimiter or line end. A CR before the line feed ends
           // the line rather than the cell.

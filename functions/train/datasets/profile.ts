@@ -19,7 +19,8 @@
  * costs a few array updates the compiler inlines into the parser's loop.
  */
 import { InvalidRequestError } from "../../lib/errors.ts";
-import { CellKind, type CellSink, CsvSyntaxError } from "./csv.ts";
+import { type CellSink, CsvSyntaxError } from "./csv.ts";
+import { CellKind, NumberRead, numberIn } from "./number-cell.ts";
 import { type ColumnSchema, type ColumnType, isNumeric } from "./schema.ts";
 import { ValueSet } from "./value-set.ts";
 
@@ -78,6 +79,7 @@ export class ColumnProfiler {
   #sawBooleanWord = false;
   /** Categorical with too many values: only missing cells are still worth counting. */
   #settled = false;
+  readonly #number = new NumberRead();
 
   constructor(name: string, index: number, tallies: Tallies, maxValues: number, maxChars: number) {
     this.name = name;
@@ -123,11 +125,12 @@ export class ColumnProfiler {
     if (this.#values?.has(b, start, end)) return;
     this.#collect(b, start, end);
     if (this.#maybeNumber) {
-      const n = numberAt(b, first, last);
+      const read = this.#number;
+      const n = numberIn(b, first, last, read);
       if (Number.isNaN(n)) {
         this.#maybeNumber = false;
       } else {
-        if (!lastWasInteger) tallies.decimal[i] = 1;
+        if (read.kind !== CellKind.INTEGER) tallies.decimal[i] = 1;
         tallies.number(i, n);
       }
     }
@@ -284,78 +287,4 @@ export class DatasetProfiler implements CellSink {
   }
 }
 
-/** Set by numberAt: whether the number it just read was written as an integer. */
-let lastWasInteger = false;
-
-/**
- * The value of the plain decimal number in `b[first, last)`, or NaN if it is not one: an
- * optional sign, digits with at most one point, an optional exponent. (Number() alone would
- * also take hex, binary, octal, "Infinity" and whitespace, which a CSV number is not.)
- *
- * Read from the bytes in place. When the digits fit 2^53 and there are at most 22 after
- * the point, one division by an exact power of ten gives the correctly rounded double (the
- * classic fast path); otherwise, and for exponents, Number() decides.
- */
-export function numberAt(b: Uint8Array, first: number, last: number): number {
-  let i = first;
-  let negative = false;
-  const sign = b[i];
-  if (sign === 45 || sign === 43) {
-    negative = sign === 45;
-    i++;
-  }
-  let mantissa = 0;
-  let digits = 0;
-  let fraction = -1; // digits after the point; -1 while there is no point
-  let exact = true;
-  for (; i < last; i++) {
-    const c = b[i] as number;
-    if (c >= 48 && c <= 57) {
-      digits++;
-      if (fraction >= 0) fraction++;
-      if (exact) {
-        mantissa = mantissa * 10 + (c - 48);
-        if (mantissa > Number.MAX_SAFE_INTEGER) exact = false;
-      }
-    } else if (c === 46 && fraction < 0) {
-      fraction = 0;
-    } else if ((c === 101 || c === 69) && digits > 0) {
-      return exponentNumber(b, i + 1, first, last);
-    } else {
-      return Number.NaN;
-    }
-  }
-  if (digits === 0) return Number.NaN;
-  lastWasInteger = fraction < 0 && exact;
-  if (!exact || fraction > 22) {
-    const n = Number(ascii(b, first, last));
-    return Number.isFinite(n) ? n : Number.NaN;
-  }
-  const magnitude = fraction > 0 ? mantissa / (POWERS_OF_TEN[fraction] as number) : mantissa;
-  return negative ? -magnitude : magnitude;
-}
-
-/** The rest of numberAt for "1.5e3": the exponent must be an optionally signed integer. */
-function exponentNumber(b: Uint8Array, from: number, first: number, last: number): number {
-  let i = from;
-  const sign = b[i];
-  if (sign === 45 || sign === 43) i++;
-  if (i === last) return Number.NaN;
-  for (; i < last; i++) {
-    const c = b[i] as number;
-    if (c < 48 || c > 57) return Number.NaN;
-  }
-  lastWasInteger = false;
-  const n = Number(ascii(b, first, last));
-  return Number.isFinite(n) ? n : Number.NaN;
-}
-
-/** 1e0..1e22, every one exact in a double; parsed from text so no pow() rounding creeps in. */
-const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
-
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
-
-/** Bytes known to be ASCII (digits, signs, points) as a string. */
-function ascii(b: Uint8Array, first: number, last: number): string {
-  return Buffer.from(b.buffer, b.byteOffset + first, last - first).toString("latin1");
-}
