@@ -232,7 +232,7 @@ export function report(
     }),
   );
 
-  // One line per server, its own endpoint, the first model: what the README shows.
+  // One line per server, its own endpoint, the first model: the summary docs/benchmarks.md cites.
   const first = models[0] as string;
   const summary = table(
     [
