@@ -1,9 +1,9 @@
 /**
  * What the benchmarks share: pinned server processes, load runs on the other core, the requests
- * serve is measured with, CPU accounting and the report tables.
+ * serve is measured with, and CPU accounting. Their reports are rendered by report.ts.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -354,45 +354,4 @@ export function loadSpec(
     generator: "autocannon",
     ...extra,
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reports
-
-export const fmt = (n: number, digits = 0) =>
-  Number.isFinite(n)
-    ? n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
-    : "–";
-
-/** The header every report starts with: when, on what CPU, under which Node. */
-export interface Machine {
-  date: string;
-  cpu: string;
-  node: string;
-}
-
-export function machine(): Machine {
-  return {
-    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-    cpu: cpus()[0]?.model.trim() ?? "unknown CPU",
-    node: process.versions.node,
-  };
-}
-
-/** Writes a report file into `dir` (bench/results unless told) and answers its path. */
-export function writeResult(name: string, text: string, dir = join(root, "bench/results")): string {
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
-
-export const verdict = (ok: boolean) => (ok ? "**pass**" : "**MISS**");
-
-/** A markdown table with its columns padded, readable as printed and as rendered. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }

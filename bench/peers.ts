@@ -27,14 +27,12 @@ import {
   loadSpec,
   log,
   type Measured,
-  machine,
   measure,
   pinSelfToLoadCore,
   processTicks,
   QUIET_SHARE,
   root,
   watchNeighbours,
-  writeResult,
 } from "./harness.ts";
 import { processTree, treeRssMb } from "./peers/memory.ts";
 import {
@@ -56,6 +54,7 @@ import {
   type Venvs,
 } from "./peers/servers.ts";
 import { send, untilOk } from "./processes.ts";
+import { machine, writeResult } from "./report.ts";
 
 const quick = process.argv.includes("--quick");
 const ROUNDS = quick ? 1 : 3;

@@ -20,14 +20,11 @@ import {
   CONNECTIONS,
   cases,
   cleanUpOnSignal,
-  fmt,
   imageRuntime,
   LOAD_CORE,
   loadSpec,
   log,
-  type Machine,
   type Measured,
-  machine,
   measure,
   pinSelfToLoadCore,
   processTicks,
@@ -36,13 +33,11 @@ import {
   startBare,
   startReadyServe,
   startServe,
-  table,
-  verdict,
   watchNeighbours,
-  writeResult,
 } from "./harness.ts";
 import type { LoadSpec } from "./load.ts";
 import { type Pinned, send, untilOk } from "./processes.ts";
+import { fmt, type Machine, machine, ms, table, verdict, writeResult } from "./report.ts";
 
 const quick = process.argv.includes("--quick");
 const WARMUP_SECONDS = quick ? 1 : 3;
@@ -376,7 +371,6 @@ async function measureColdStarts(fixture: Fixture, kit: ColdStartKit) {
 // ---------------------------------------------------------------------------------------------
 // Report
 
-const ms = (n: number) => fmt(n, n < 10 ? 2 : 1);
 /** A one-row case's throughput as a share of the lean route's. */
 function leanShare(throughput: Throughput, row: number): string {
   const rps = throughput.rows[row]?.result.requestsPerSecond ?? Number.NaN;

@@ -46,20 +46,14 @@ import { type ProfileSummary, summarizeProfile } from "./cpu-profile.ts";
 import { type Storage, startStorage } from "./fixture.ts";
 import {
   awaitQuiet,
-  fmt,
   LOAD_CORE,
   log,
-  type Machine,
-  machine,
   pinSelfToLoadCore,
   processTicks,
   reapedChildTicks,
   root,
   SERVER_CORE,
-  table,
-  verdict,
   watchNeighbours,
-  writeResult,
 } from "./harness.ts";
 import {
   baseEnv,
@@ -70,6 +64,7 @@ import {
   spawnPinned,
   untilOk,
 } from "./processes.ts";
+import { fmt, type Machine, machine, table, verdict, writeResult } from "./report.ts";
 import { FEATURES, TARGET, type Written, writeCsv } from "./train-data.ts";
 import type { DirectResult } from "./train-direct.ts";
 

@@ -2,16 +2,8 @@
  * The peers benchmark's report: one markdown text (the tables, with every peer's figure as a
  * ratio to skiff's and the verdict against the targets) and the bar chart beside it.
  */
-import {
-  BATCH,
-  CONNECTIONS,
-  fmt,
-  LOAD_CORE,
-  type Machine,
-  SERVER_CORE,
-  table,
-  verdict,
-} from "../harness.ts";
+import { BATCH, CONNECTIONS, LOAD_CORE, SERVER_CORE } from "../harness.ts";
+import { fmt, type Machine, table, verdict } from "../report.ts";
 import { type Bar, barChart, type Panel } from "./chart.ts";
 import type { Endpoint, Server, ServerName } from "./servers.ts";
 
