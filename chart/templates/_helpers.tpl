@@ -379,123 +379,14 @@ one value gives the same float: a request written "500m" under a limit of "0.5" 
 {{- end -}}
 {{- end -}}
 
-{{/* Checks the schema cannot express; fails once, listing every problem. */}}
+{{/*
+Checks the schema cannot express; fails once, listing every problem. Each topic's checks are in
+its own _validate-<topic>.tpl.
+*/}}
 {{- define "skiff.validateValues" -}}
-{{- $root := . -}}
 {{- $errors := list -}}
-{{- if and .Values.minio.enabled .Values.s3.endpoint -}}
-{{- $errors = append $errors (printf "s3.endpoint: %q is set while minio.enabled is true; set minio.enabled=false to use an external S3 endpoint" .Values.s3.endpoint) -}}
-{{- end -}}
-{{- if and (not .Values.minio.enabled) (not .Values.s3.endpoint) -}}
-{{- $errors = append $errors "s3.endpoint: required when minio.enabled is false (the URL of your S3 service)" -}}
-{{- end -}}
-{{- if and .Values.credentials.existingSecret (or .Values.credentials.accessKeyId .Values.credentials.secretAccessKey .Values.credentials.apiToken) -}}
-{{- $errors = append $errors "credentials: give either existingSecret or literal values, not both (the literal values would be ignored)" -}}
-{{- end -}}
-{{- $keys := .Values.credentials.keys -}}
-{{- if or (eq $keys.accessKeyId $keys.secretAccessKey) (eq $keys.accessKeyId $keys.apiToken) (eq $keys.secretAccessKey $keys.apiToken) -}}
-{{- $errors = append $errors "credentials.keys: accessKeyId, secretAccessKey and apiToken must be three different keys" -}}
-{{- end -}}
-{{- $knownHosts := list -}}
-{{- range $i, $h := .Values.ingress.hosts -}}
-{{- if has $h.host $knownHosts -}}
-{{- $errors = append $errors (printf "ingress.hosts[%d].host: %q is listed twice; merge its paths into one entry" $i $h.host) -}}
-{{- end -}}
-{{- $knownHosts = append $knownHosts $h.host -}}
-{{- $paths := list -}}
-{{- range $j, $p := $h.paths -}}
-{{- if has $p.path $paths -}}
-{{- $errors = append $errors (printf "ingress.hosts[%d].paths[%d].path: %q is listed twice for host %q" $i $j $p.path $h.host) -}}
-{{- end -}}
-{{- $paths = append $paths $p.path -}}
-{{- end -}}
-{{- if and $.Values.ingress.enabled (eq $.Values.ingress.mode "gatewayApi") (gt (len $h.paths) 15) -}}
-{{- $errors = append $errors (printf "ingress.hosts[%d].paths: %d paths; an HTTPRoute holds at most 16 rules (15 paths plus the not-found rule)" $i (len $h.paths)) -}}
-{{- end -}}
-{{- if $h.model -}}
-{{- $ksvc := include "skiff.ksvcName" (dict "root" $root "function" "serve" "model" $h.model) -}}
-{{- if gt (len $ksvc) 57 -}}
-{{- $errors = append $errors (printf "ingress.hosts[%d].model: the Knative Service name %q is %d characters; with the revision suffix -00001 it must stay within 57 (shorten the model name or fullnameOverride)" $i $ksvc (len $ksvc)) -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-{{- range $i, $t := .Values.ingress.tls -}}
-{{- range $t.hosts -}}
-{{- if not (has . $knownHosts) -}}
-{{- $errors = append $errors (printf "ingress.tls[%d].hosts: %q is not one of ingress.hosts" $i .) -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-{{- $maxTimeout := int .Values.knative.maxRevisionTimeoutSeconds -}}
-{{- range $fn := list "info" "serve" "train" -}}
-{{- $timeout := int (get $root.Values $fn).timeoutSeconds -}}
-{{- if gt $timeout $maxTimeout -}}
-{{- $errors = append $errors (printf "%s.timeoutSeconds: %d is above knative.maxRevisionTimeoutSeconds (%d); Knative refuses a revision timeout above its max-revision-timeout-seconds (config-defaults in knative-serving): lower %s.timeoutSeconds, or raise max-revision-timeout-seconds and set knative.maxRevisionTimeoutSeconds to the same value" $fn $timeout $maxTimeout $fn) -}}
-{{- end -}}
-{{- with (get $root.Values $fn).autoscaling -}}
-{{- if and (gt (int .maxScale) 0) (lt (int .maxScale) (int .minScale)) -}}
-{{- $errors = append $errors (printf "%s.autoscaling.maxScale: %d is below minScale %d (use 0 for unlimited)" $fn (int .maxScale) (int .minScale)) -}}
-{{- end -}}
-{{- if and (gt (int .maxScale) 0) (gt (int .initialScale) (int .maxScale)) -}}
-{{- $errors = append $errors (printf "%s.autoscaling.initialScale: %d is above maxScale %d" $fn (int .initialScale) (int .maxScale)) -}}
-{{- end -}}
-{{- if and (eq (int .initialScale) 0) (not $root.Values.knative.allowZeroInitialScale) -}}
-{{- $errors = append $errors (printf "%s.autoscaling.initialScale: 0 needs Knative's allow-zero-initial-scale (config-autoscaler in knative-serving), which is \"false\" unless changed: set it to \"true\" there and knative.allowZeroInitialScale=true, or use an initialScale of 1 or more" $fn) -}}
-{{- end -}}
-{{- if lt (include "skiff.number" .target | float64) 0.01 -}}
-{{- $errors = append $errors (printf "%s.autoscaling.target: %v is below 0.01, the smallest target Knative accepts" $fn .target) -}}
-{{- end -}}
-{{- $delay := include "skiff.durationSeconds" .scaleDownDelay | int -}}
-{{- if gt $delay 3600 -}}
-{{- $errors = append $errors (printf "%s.autoscaling.scaleDownDelay: %q is %ds; Knative allows 0s..1h (3600s)" $fn (toString .scaleDownDelay) $delay) -}}
-{{- end -}}
-{{- end -}}
-{{- $ksvc := include "skiff.ksvcName" (dict "root" $root "function" $fn) -}}
-{{- if gt (len $ksvc) 57 -}}
-{{- $errors = append $errors (printf "the Knative Service name %q is %d characters; with the revision suffix -00001 it must stay within 57 (use a shorter release name or fullnameOverride)" $ksvc (len $ksvc)) -}}
-{{- end -}}
-{{- end -}}
-{{- /*
-The API server refuses a pod whose request is above its limit; a Knative Service installs and
-its Revision then fails with no word to Helm. train.job has no such pair: its cpu and memory
-are each both the request and the limit of a training Job's pod. Model hosts take serve's.
-*/ -}}
-{{- range $component := list "info" "serve" "train" "notFound" "minio" "bootstrap" "tests" -}}
-{{- $limits := (get $root.Values $component).resources.limits -}}
-{{- range $name, $request := (get $root.Values $component).resources.requests -}}
-{{- if hasKey $limits $name -}}
-{{- $limit := get $limits $name -}}
-{{- if gt (include "skiff.quantity" $request | float64) (include "skiff.quantity" $limit | float64) -}}
-{{- $errors = append $errors (printf "%s.resources.requests.%s (%v) is above %s.resources.limits.%s (%v)" $component $name $request $component $name $limit) -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-{{- if and .Values.train.enabled (not .Values.rbac.train.create) -}}
-{{- $errors = append $errors "train.enabled: train needs rbac.train.create (its ServiceAccount starts each run as a Job); set train.enabled=false or rbac.train.create=true" -}}
-{{- end -}}
-{{- /*
-mode gatewayApi creates a ReferenceGrant in the Knative gateway's namespace; where that
-namespace does not exist, Helm stops half-way through the install. `lookup` answers {} both
-with no cluster to ask (helm template, helm lint, --dry-run=client) and for a missing object,
-so kube-system, which every cluster has, tells the two apart: only when it is found is the
-gateway's namespace looked up. Helm 4's lookup (pkg/engine/lookup_func.go) turns NotFound into
-{} and passes every other error on, so a user who may not get namespaces has the install stop
-here, before anything is created, with Helm's own error: `error calling lookup: namespaces
-"kube-system" is forbidden: User ... cannot get resource "namespaces" ... at the cluster scope`.
-That user sets createReferenceGrant=false (the grant is then someone else's to create), which
-skips both lookups.
-*/ -}}
-{{- $gw := .Values.ingress.gatewayApi -}}
-{{- if and .Values.ingress.enabled (eq .Values.ingress.mode "gatewayApi") $gw.createReferenceGrant (include "skiff.backendRoutes" . | fromJsonArray) -}}
-{{- if lookup "v1" "Namespace" "" "kube-system" -}}
-{{- if not (lookup "v1" "Namespace" "" $gw.knativeGateway.namespace) -}}
-{{- $errors = append $errors (printf "ingress.gatewayApi.knativeGateway.namespace: namespace %q does not exist, and the ReferenceGrant that lets the HTTPRoutes reach the Knative gateway Service %q must be created there; set ingress.gatewayApi.knativeGateway.namespace to the namespace that Service is in, or set ingress.gatewayApi.createReferenceGrant=false if the ReferenceGrant is managed elsewhere" $gw.knativeGateway.namespace $gw.knativeGateway.name) -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-{{- if and .Values.tests.enabled .Values.tests.demoModel.name (not .Values.serve.enabled) -}}
-{{- $errors = append $errors "tests.demoModel.name: the predict test needs serve.enabled" -}}
+{{- range $topic := list "storage" "routing" "knative" "workloads" -}}
+{{- $errors = concat $errors (include (printf "skiff.validate.%s" $topic) $ | fromJsonArray) -}}
 {{- end -}}
 {{- if $errors -}}
 {{- fail (printf "\n\nVALUES VALIDATION:\n- %s\n" (join "\n- " $errors)) -}}
