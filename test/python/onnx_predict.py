@@ -1,5 +1,5 @@
 """Runs an ONNX model in Python's onnxruntime on inputs given as JSON, for the trainer tests
-(test/integration/trainers.test.ts) to compare with what onnxruntime-node answers.
+(test/integration/train/trainers/parity.test.ts) to compare with what onnxruntime-node answers.
 
 Usage: onnx_predict.py MODEL.onnx INPUTS.json
 

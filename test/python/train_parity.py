@@ -1,4 +1,4 @@
-"""scikit-learn's side of the trainer parity tests (test/integration/trainers.test.ts).
+"""scikit-learn's side of the trainer parity tests (test/integration/train/trainers/parity.test.ts).
 
 Usage:
   train_parity.py generate OUT.csv [--rows 3000] [--seed 7]
