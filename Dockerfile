@@ -26,9 +26,10 @@ ENV NODE_COMPILE_CACHE=/app/.node-compile-cache
 RUN mkdir .node-compile-cache && chown 1000:1000 .node-compile-cache
 # node:22-slim's "node" user; numeric so that runAsNonRoot can verify it.
 USER 1000:1000
-# Compiled code for every bundle, read at each start (NODE_COMPILE_CACHE): serve's cold start
-# is ~40 ms shorter. Node keeps it per user id, so it is filled as the user the chart runs, and
-# per set of V8 flags, so once more for serve.singleThreaded's `node --single-threaded`.
+# Compiled code for every bundle, read at each start (NODE_COMPILE_CACHE), shortens serve's cold
+# start (bench/results/serve.md). Node keeps it per user id, so it is filled as the user the
+# chart runs, and per set of V8 flags, so once more for serve.singleThreaded's
+# `node --single-threaded`.
 RUN node dist/toolchain/compile-cache.mjs dist
 RUN node dist/toolchain/compile-cache.mjs dist --single-threaded
 EXPOSE 8080 9464

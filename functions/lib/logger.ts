@@ -20,7 +20,8 @@ export function createLogDestination(): DestinationStream {
 
 /**
  * pino's ISO timestamp, formatted once per millisecond: under load many lines share one, and
- * formatting a date for every access-log line cost about 1% of a busy function's time.
+ * formatting a date for every access-log line showed in serve's profile
+ * (bench/results/profiles.md).
  */
 function isoTimeOncePerMs(): () => string {
   let at = -1;
