@@ -5,6 +5,7 @@
  * point, local mode and the tests all build serve here, so each runs the same function.
  */
 import type { Hono } from "hono";
+import { warnIfBindingUnusable } from "../lib/onnx/native-session.ts";
 import type { BuiltFunction, FunctionDeps } from "../lib/run-function.ts";
 import type { ShutdownHook } from "../lib/server.ts";
 import { ModelRepository } from "../lib/storage/model-repository.ts";
@@ -24,6 +25,7 @@ export interface BuiltServe extends BuiltFunction {
 }
 
 export function buildServe(env: ServeEnv, store: ObjectStore, deps: FunctionDeps): BuiltServe {
+  warnIfBindingUnusable(deps.logger);
   const metrics = createServeMetrics(deps.metrics.registry);
   const registry = new ModelRegistry({
     repository: new ModelRepository(store),

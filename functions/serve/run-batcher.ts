@@ -15,14 +15,20 @@ import { Tensor } from "onnxruntime-node";
 
 export type Feeds = Record<string, Tensor>;
 export type Outputs = Record<string, Tensor>;
-/** A synchronous run of the session: it returns the outputs or throws. */
-export type SessionRun = (feeds: Feeds, outputNames: readonly string[]) => Outputs;
+/**
+ * A run of the session: it returns the outputs or throws, or, when onnxruntime-node's binding
+ * is unusable and sessions run through its public API, answers them as a promise.
+ */
+export type SessionRun = (
+  feeds: Feeds,
+  outputNames: readonly string[],
+) => Outputs | Promise<Outputs>;
 
 interface Pending {
   feeds: Feeds;
   outputNames: readonly string[];
   rows: number;
-  resolve: (outputs: Outputs) => void;
+  resolve: (outputs: Outputs | Promise<Outputs>) => void;
   reject: (error: unknown) => void;
 }
 
@@ -142,13 +148,25 @@ export class RunBatcher {
       const data = concat(chunk.map((p) => (p.feeds[name] as Tensor).data));
       stacked[name] = new Tensor(tensor.type, data as Uint8Array, [total, ...tensor.dims.slice(1)]);
     }
-    let outputs: Outputs;
+    let outputs: Outputs | Promise<Outputs>;
     try {
       outputs = this.#run(stacked, outputNames);
     } catch {
       for (const pending of chunk) this.#runAlone(pending);
       return;
     }
+    if (outputs instanceof Promise) {
+      outputs.then(
+        (answered) => this.#split(chunk, total, answered),
+        () => {
+          for (const pending of chunk) this.#runAlone(pending);
+        },
+      );
+    } else this.#split(chunk, total, outputs);
+  }
+
+  /** Gives each request of a shared run its own rows of the outputs. */
+  #split(chunk: Pending[], total: number, outputs: Outputs): void {
     if (!Object.values(outputs).every((t) => t.dims[0] === total)) {
       for (const pending of chunk) this.#runAlone(pending);
       return;

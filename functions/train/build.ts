@@ -8,6 +8,7 @@
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Hono } from "hono";
+import { warnIfBindingUnusable } from "../lib/onnx/native-session.ts";
 import type { BuiltFunction, FunctionDeps } from "../lib/run-function.ts";
 import type { ShutdownHook } from "../lib/server.ts";
 import type { ObjectStore } from "../lib/storage/object-store.ts";
@@ -38,6 +39,8 @@ export function buildTrain(
   deps: FunctionDeps,
   options: TrainBuildOptions = {},
 ): BuiltTrain {
+  // Registration loads every uploaded model the way serve does.
+  warnIfBindingUnusable(deps.logger);
   const runs = new RunStore(store);
   const executor = chooseExecutor(env, runs, deps.logger, options.kubeConfig);
   const stopHousekeeping = startHousekeeping(env, store, runs, executor, deps.logger);

@@ -9,7 +9,13 @@ import type * as ort from "onnxruntime-node";
 import type { ModelRecord } from "../storage/model-record.ts";
 import type { StoredModel } from "../storage/model-repository.ts";
 import { inputCategoriesOf } from "./input-categories.ts";
-import { NativeSession, type ValueSpec } from "./native-session.ts";
+import {
+  type OpenOptions,
+  type OrtSession,
+  type Outputs,
+  openSession,
+  type ValueSpec,
+} from "./native-session.ts";
 import { classLabelsOf, rewriteToTensorOutputs } from "./tensor-outputs.ts";
 
 export interface TensorSpec {
@@ -41,14 +47,14 @@ export class OnnxModel {
   readonly categories: ReadonlyMap<string, ReadonlySet<string>>;
   /** The class labels the graph's classifier carries, in probability-column order, if any. */
   readonly classLabels: string[] | undefined;
-  readonly #session: NativeSession;
+  readonly #session: OrtSession;
   #inFlight = 0;
   #retired = false;
   #released = false;
 
   private constructor(
     stored: StoredModel,
-    session: NativeSession,
+    session: OrtSession,
     changes: string[],
     sizeBytes: number,
     graph: Pick<OnnxModel, "categories" | "classLabels">,
@@ -65,15 +71,17 @@ export class OnnxModel {
     this.outputs = tensorSpecs(session.outputs, "output");
   }
 
-  static async load(stored: StoredModel): Promise<OnnxModel> {
+  /** `open` chooses how onnxruntime is reached; the binding unless it says otherwise. */
+  static async load(stored: StoredModel, open: OpenOptions = {}): Promise<OnnxModel> {
     const { bytes, changes } = rewriteToTensorOutputs(stored.onnx);
-    const session = NativeSession.create(bytes, {
+    const options: ort.InferenceSession.SessionOptions = {
       // Small tabular models: a thread pool costs more in hand-offs than it saves.
       intraOpNumThreads: 1,
       interOpNumThreads: 1,
       executionMode: "sequential",
       graphOptimizationLevel: "all",
-    });
+    };
+    const session = await openSession(bytes, options, open);
     return new OnnxModel(
       stored,
       session,
@@ -98,20 +106,18 @@ export class OnnxModel {
   }
 
   /**
-   * Runs the graph now, on this thread, fetching `outputNames` (all outputs when absent). Only
-   * inside `hold`, or the session may already be released.
+   * Runs the graph fetching `outputNames` (all outputs when absent): now, on this thread, when
+   * the session runs through onnxruntime-node's binding, else as a promise (see
+   * native-session). Only inside `hold`, or the session may already be released.
    */
   runNow(
     feeds: Record<string, ort.Tensor>,
     outputNames?: readonly string[],
-  ): Record<string, ort.Tensor> {
+  ): Outputs | Promise<Outputs> {
     return this.#session.run(feeds, outputNames ?? this.#session.outputNames);
   }
 
-  run(
-    feeds: Record<string, ort.Tensor>,
-    outputNames?: readonly string[],
-  ): Promise<Record<string, ort.Tensor>> {
+  run(feeds: Record<string, ort.Tensor>, outputNames?: readonly string[]): Promise<Outputs> {
     return this.hold(() => this.runNow(feeds, outputNames));
   }
 
@@ -139,7 +145,7 @@ export class OnnxModel {
     if (this.#released) return;
     this.#released = true;
     try {
-      this.#session.release();
+      await this.#session.release();
     } catch {
       // Already released: nothing left to free.
     }

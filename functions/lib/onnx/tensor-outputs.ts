@@ -10,13 +10,24 @@
  * for `output_probability` and get the same numbers, one row per input and one column per class
  * in the order of the ZipMap's labels.
  *
- * The model is changed by splicing its protobuf encoding rather than by decoding and
- * re-encoding it: onnx-proto knows ONNX 1.10's schema, and a re-encode would silently drop
- * every field newer than that (skl2onnx today writes IR version 10).
+ * The model is decoded, changed and encoded again with the messages of the onnx.proto skiff
+ * checks in (./proto). A field that proto does not know, from a newer onnx, survives as an
+ * unknown field: protobuf-es writes it back as it was read.
  */
-import onnxProto, { type onnx } from "onnx-proto";
-
-const { ModelProto, NodeProto, OperatorSetIdProto, TensorProto, ValueInfoProto } = onnxProto.onnx;
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import {
+  type AttributeProto,
+  type GraphProto,
+  type ModelProto,
+  ModelProtoSchema,
+  type NodeProto,
+  NodeProtoSchema,
+  OperatorSetIdProtoSchema,
+  TensorProto_DataType,
+  TensorProto_DataTypeSchema,
+  type TypeProto,
+  ValueInfoProtoSchema,
+} from "./proto/onnx_pb.ts";
 
 const ML_DOMAIN = "ai.onnx.ml";
 
@@ -27,144 +38,67 @@ export interface TensorOutputs {
   changes: string[];
 }
 
-// --- protobuf wire format: just enough to walk and rebuild a message's top-level fields ---
-
-const LENGTH_DELIMITED = 2;
-
-interface Field {
-  number: number;
-  /** The whole field, tag included: copied as is when the field is kept. */
-  raw: Uint8Array;
-  /** A length-delimited field's payload (an embedded message's own bytes). */
-  payload: Uint8Array;
-}
-
-function readVarint(bytes: Uint8Array, at: number): [value: number, next: number] {
-  let value = 0;
-  let scale = 1;
-  for (let pos = at; pos < bytes.length && pos < at + 10; pos++) {
-    const byte = bytes[pos] as number;
-    value += (byte & 0x7f) * scale;
-    if (byte < 0x80) return [value, pos + 1];
-    scale *= 128;
-  }
-  throw new Error("not an ONNX model: truncated varint");
-}
-
-function fieldsOf(message: Uint8Array): Field[] {
-  const fields: Field[] = [];
-  let pos = 0;
-  while (pos < message.length) {
-    const start = pos;
-    const [tag, afterTag] = readVarint(message, pos);
-    const wireType = tag % 8;
-    pos = afterTag;
-    let payloadStart = pos;
-    if (wireType === 0) pos = readVarint(message, pos)[1];
-    else if (wireType === 1) pos += 8;
-    else if (wireType === 5) pos += 4;
-    else if (wireType === LENGTH_DELIMITED) {
-      const [length, afterLength] = readVarint(message, pos);
-      payloadStart = afterLength;
-      pos = afterLength + length;
-    } else throw new Error(`not an ONNX model: wire type ${wireType}`);
-    if (pos > message.length) throw new Error("not an ONNX model: field runs past the end");
-    fields.push({
-      number: Math.floor(tag / 8),
-      raw: message.subarray(start, pos),
-      payload: message.subarray(payloadStart, pos),
-    });
-  }
-  return fields;
-}
-
-function varint(value: number): number[] {
-  const out: number[] = [];
-  let rest = value;
-  while (rest >= 0x80) {
-    out.push((rest % 128) | 0x80);
-    rest = Math.floor(rest / 128);
-  }
-  out.push(rest);
-  return out;
-}
-
-function messageField(number: number, payload: Uint8Array): Uint8Array {
-  const head = [...varint(number * 8 + LENGTH_DELIMITED), ...varint(payload.length)];
-  const out = new Uint8Array(head.length + payload.length);
-  out.set(head);
-  out.set(payload, head.length);
-  return out;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-// Field numbers from onnx.proto.
-const MODEL_GRAPH = 7;
-const MODEL_OPSET_IMPORT = 8;
-const GRAPH_NODE = 1;
-const GRAPH_OUTPUT = 12;
-const GRAPH_VALUE_INFO = 13;
-
 // --- reading the graph ---
 
-function decode(model: Uint8Array): onnx.ModelProto {
+function decode(model: Uint8Array): ModelProto {
   try {
-    return ModelProto.decode(model);
+    return fromBinary(ModelProtoSchema, model);
   } catch (error) {
     throw new Error(`not an ONNX model: ${(error as Error).message}`);
   }
 }
 
-function elemTypeName(elemType: number | null | undefined): string {
-  return (elemType != null && TensorProto.DataType[elemType]?.toLowerCase()) || `type ${elemType}`;
+function elemTypeName(elemType: number): string {
+  const known = TensorProto_DataTypeSchema.values.find((v) => v.number === elemType);
+  return known?.name.toLowerCase() ?? `type ${elemType}`;
 }
 
 /** ONNX's own notation, e.g. `seq(map(string,tensor(float)))`, for messages to people. */
-function describeType(type: onnx.ITypeProto | null | undefined): string {
-  if (!type) return "value of unknown type";
-  if (type.tensorType) return `tensor(${elemTypeName(type.tensorType.elemType)})`;
-  if (type.sparseTensorType)
-    return `sparse_tensor(${elemTypeName(type.sparseTensorType.elemType)})`;
-  if (type.sequenceType) return `seq(${describeType(type.sequenceType.elemType)})`;
-  if (type.optionalType) return `optional(${describeType(type.optionalType.elemType)})`;
-  if (type.mapType) {
-    return `map(${elemTypeName(type.mapType.keyType)},${describeType(type.mapType.valueType)})`;
+function describeType(type: TypeProto | undefined): string {
+  const kind = type?.value;
+  switch (kind?.case) {
+    case "tensorType":
+      return `tensor(${elemTypeName(kind.value.elemType)})`;
+    case "sparseTensorType":
+      return `sparse_tensor(${elemTypeName(kind.value.elemType)})`;
+    case "sequenceType":
+      return `seq(${describeType(kind.value.elemType)})`;
+    case "optionalType":
+      return `optional(${describeType(kind.value.elemType)})`;
+    case "mapType":
+      return `map(${elemTypeName(kind.value.keyType)},${describeType(kind.value.valueType)})`;
+    default:
+      return "value of unknown type";
   }
-  return "value of unknown type";
 }
 
 /** What onnxruntime-node cannot return. An output with no type is left to onnxruntime. */
-function isNonTensor(type: onnx.ITypeProto | null | undefined): boolean {
-  return Boolean(
-    type && (type.sequenceType || type.mapType || type.optionalType || type.sparseTensorType),
+function isNonTensor(type: TypeProto | undefined): boolean {
+  const kind = type?.value.case;
+  return (
+    kind === "sequenceType" ||
+    kind === "mapType" ||
+    kind === "optionalType" ||
+    kind === "sparseTensorType"
   );
 }
 
-function isZipMap(node: onnx.INodeProto): boolean {
+function isZipMap(node: NodeProto): boolean {
   return node.opType === "ZipMap" && node.domain === ML_DOMAIN;
 }
 
-function isDefaultDomain(domain: string | null | undefined): boolean {
+function isDefaultDomain(domain: string): boolean {
   return !domain || domain === "ai.onnx";
 }
 
-function attribute(node: onnx.INodeProto, name: string): onnx.IAttributeProto | undefined {
-  return node.attribute?.find((a) => a.name === name);
+function attribute(node: NodeProto, name: string): AttributeProto | undefined {
+  return node.attribute.find((a) => a.name === name);
 }
 
 const utf8 = new TextDecoder();
 
 /** The class labels a node carries, as ZipMap and scikit-learn's classifiers spell them. */
-function labelsOf(node: onnx.INodeProto): string[] | undefined {
+function labelsOf(node: NodeProto): string[] | undefined {
   const strings = attribute(node, "classlabels_strings")?.strings;
   if (strings?.length) return strings.map((s) => utf8.decode(s));
   const ints =
@@ -174,12 +108,12 @@ function labelsOf(node: onnx.INodeProto): string[] | undefined {
 }
 
 /** Every tensor name any node reads, subgraphs (If, Loop, Scan bodies) included. */
-function namesRead(graph: onnx.IGraphProto, into = new Set<string>()): Set<string> {
-  for (const node of graph.node ?? []) {
-    for (const input of node.input ?? []) into.add(input);
-    for (const attr of node.attribute ?? []) {
+function namesRead(graph: GraphProto, into = new Set<string>()): Set<string> {
+  for (const node of graph.node) {
+    for (const input of node.input) into.add(input);
+    for (const attr of node.attribute) {
       if (attr.g) namesRead(attr.g, into);
-      for (const sub of attr.graphs ?? []) namesRead(sub, into);
+      for (const sub of attr.graphs) namesRead(sub, into);
     }
   }
   return into;
@@ -187,32 +121,20 @@ function namesRead(graph: onnx.IGraphProto, into = new Set<string>()): Set<strin
 
 // --- the rewrite ---
 
-interface Plan {
-  /** Graph node index → its replacement (an Identity in place of the ZipMap). */
-  replaceNodes: Map<number, onnx.INodeProto>;
-  /** Graph output index → its replacement. */
-  replaceOutputs: Map<number, onnx.IValueInfoProto>;
-  /** value_info indexes to drop: they describe a name whose type changed. */
-  dropValueInfo: Set<number>;
-  changes: string[];
-}
-
-function planFor(graph: onnx.IGraphProto): Plan {
-  const plan: Plan = {
-    replaceNodes: new Map(),
-    replaceOutputs: new Map(),
-    dropValueInfo: new Set(),
-    changes: [],
-  };
-  const nodes = graph.node ?? [];
+/**
+ * Replaces, in place, every ZipMap that produces a graph output by an Identity of its float
+ * input, and answers what changed.
+ */
+function rewriteGraph(graph: GraphProto): string[] {
+  const changes: string[] = [];
   const read = namesRead(graph);
 
-  (graph.output ?? []).forEach((output, index) => {
+  graph.output.forEach((output, index) => {
     if (!isNonTensor(output.type)) return;
-    const name = output.name ?? "";
+    const { name } = output;
     const type = describeType(output.type);
-    const producer = nodes.findIndex((n) => n.output?.includes(name));
-    const node = nodes[producer];
+    const producer = graph.node.findIndex((n) => n.output.includes(name));
+    const node = graph.node[producer];
     if (!node || !isZipMap(node)) {
       const by = node ? `a ${node.domain ? `${node.domain}.` : ""}${node.opType} node` : "no node";
       throw new Error(
@@ -226,11 +148,11 @@ function planFor(graph: onnx.IGraphProto): Plan {
         `model output "${name}" is a ${type} from a ZipMap that other nodes also read; skiff serves only tensor outputs`,
       );
     }
-    const probabilities = node.input?.[0];
+    const probabilities = node.input[0];
     if (!probabilities) throw new Error(`model output "${name}": its ZipMap node has no input`);
     const classes = labelsOf(node)?.length;
 
-    plan.replaceNodes.set(producer, {
+    graph.node[producer] = create(NodeProtoSchema, {
       name: `${node.name || name}_as_tensor`,
       opType: "Identity",
       domain: "",
@@ -238,43 +160,32 @@ function planFor(graph: onnx.IGraphProto): Plan {
       output: [name],
       docString: "skiff: replaces ZipMap, whose sequence of maps onnxruntime-node cannot return",
     });
-    plan.replaceOutputs.set(index, {
+    graph.output[index] = create(ValueInfoProtoSchema, {
       name,
       type: {
-        tensorType: {
-          elemType: TensorProto.DataType.FLOAT,
-          // No value for the row count: the batch size is whatever the caller sends.
-          shape: { dim: [{}, classes === undefined ? {} : { dimValue: classes }] },
+        value: {
+          case: "tensorType",
+          value: {
+            elemType: TensorProto_DataType.FLOAT,
+            // No value for the row count: the batch size is whatever the caller sends.
+            shape: {
+              dim: [
+                {},
+                classes === undefined
+                  ? {}
+                  : { value: { case: "dimValue", value: BigInt(classes) } },
+              ],
+            },
+          },
         },
       },
-      docString: output.docString ?? "",
+      docString: output.docString,
     });
-    graph.valueInfo?.forEach((info, i) => {
-      if (info.name === name) plan.dropValueInfo.add(i);
-    });
-    plan.changes.push(
-      `${name}: ZipMap (${type}) replaced by its float tensor [N,${classes ?? "C"}]`,
-    );
+    // What value_info says of the name describes the type it no longer has.
+    graph.valueInfo = graph.valueInfo.filter((info) => info.name !== name);
+    changes.push(`${name}: ZipMap (${type}) replaced by its float tensor [N,${classes ?? "C"}]`);
   });
-  return plan;
-}
-
-function rewriteGraph(graphBytes: Uint8Array, plan: Plan): Uint8Array {
-  const counters = new Map<number, number>();
-  const parts: Uint8Array[] = [];
-  for (const field of fieldsOf(graphBytes)) {
-    const index = counters.get(field.number) ?? 0;
-    counters.set(field.number, index + 1);
-    const node = field.number === GRAPH_NODE ? plan.replaceNodes.get(index) : undefined;
-    const output = field.number === GRAPH_OUTPUT ? plan.replaceOutputs.get(index) : undefined;
-    if (node) parts.push(messageField(GRAPH_NODE, NodeProto.encode(node).finish()));
-    else if (output) {
-      parts.push(messageField(GRAPH_OUTPUT, ValueInfoProto.encode(output).finish()));
-    } else if (!(field.number === GRAPH_VALUE_INFO && plan.dropValueInfo.has(index))) {
-      parts.push(field.raw);
-    }
-  }
-  return concat(parts);
+  return changes;
 }
 
 /**
@@ -285,26 +196,15 @@ function rewriteGraph(graphBytes: Uint8Array, plan: Plan): Uint8Array {
 export function rewriteToTensorOutputs(model: Uint8Array): TensorOutputs {
   const decoded = decode(model);
   if (!decoded.graph) throw new Error("not an ONNX model: it has no graph");
-  const plan = planFor(decoded.graph);
-  if (plan.changes.length === 0) return { bytes: model, changes: [] };
+  const changes = rewriteGraph(decoded.graph);
+  if (changes.length === 0) return { bytes: model, changes: [] };
 
-  const parts: Uint8Array[] = [];
-  let graphs = 0;
-  for (const field of fieldsOf(model)) {
-    if (field.number === MODEL_GRAPH) {
-      graphs++;
-      parts.push(messageField(MODEL_GRAPH, rewriteGraph(field.payload, plan)));
-    } else parts.push(field.raw);
-  }
-  // Encoders write the graph as one field; merging split copies is not worth supporting.
-  if (graphs !== 1) throw new Error(`cannot rewrite a model whose graph is in ${graphs} parts`);
   if (!decoded.opsetImport.some((o) => isDefaultDomain(o.domain))) {
     // Identity exists in every opset; 7 is the oldest onnxruntime fully supports (below it,
     // it warns and skips graph optimisations), and every IR version from 3 on allows it.
-    const opset = OperatorSetIdProto.encode({ domain: "", version: 7 }).finish();
-    parts.push(messageField(MODEL_OPSET_IMPORT, opset));
+    decoded.opsetImport.push(create(OperatorSetIdProtoSchema, { domain: "", version: 7n }));
   }
-  return { bytes: concat(parts), changes: plan.changes };
+  return { bytes: toBinary(ModelProtoSchema, decoded), changes };
 }
 
 /**

@@ -3,31 +3,48 @@
  * A small builder for ONNX models: typed inputs and outputs with a dynamic batch dimension,
  * constant tensors (initializers), nodes with attributes, and the encoding to bytes.
  *
- * It covers what skiff's trainers emit and nothing more. onnx-proto knows ONNX 1.10's schema,
- * so the model is written at IR version 8 (ONNX 1.10), which every onnxruntime since 1.10 loads.
+ * It covers what skiff's trainers emit and nothing more. The messages are those of the onnx.proto
+ * skiff checks in (lib/onnx/proto), so the model is written at that release's newest published
+ * IR version that onnxruntime loads.
  */
-import onnxProto, { type onnx } from "onnx-proto";
-
-const { ModelProto, TensorProto, AttributeProto } = onnxProto.onnx;
+import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import {
+  type AttributeProto,
+  AttributeProtoSchema,
+  AttributeProto_AttributeType as AttributeType,
+  TensorProto_DataType as DataType,
+  ModelProtoSchema,
+  type NodeProto,
+  NodeProtoSchema,
+  type TensorProto,
+  TensorProtoSchema,
+  type ValueInfoProto,
+  ValueInfoProtoSchema,
+  Version,
+} from "../../lib/onnx/proto/onnx_pb.ts";
 
 /** ai.onnx opset 17 (Softmax on the last axis, IsNaN on floats) is within ONNX 1.12+ runtimes. */
 export const ONNX_OPSET = 17;
 /** ai.onnx.ml opset 3: OneHotEncoder and LabelEncoder as onnxruntime implements them. */
 export const ONNX_ML_OPSET = 3;
 export const ML_DOMAIN = "ai.onnx.ml";
-/** ONNX 1.10; onnx-proto cannot encode fields of later IR versions anyway. */
-const IR_VERSION = 8;
+/**
+ * IR version 13, of November 2025. The proto's own IR_VERSION, 14, is still unpublished, and
+ * onnxruntime 1.30 (skiff's, and the Python one the parity tests check exports with) refuses
+ * models above 13.
+ */
+const IR_VERSION = Version.IR_VERSION_2025_11_06;
 
 /** The name of the dynamic batch dimension, as it shows in the model's metadata. */
 export const BATCH = "N";
 
 export type ElemType = "float" | "string" | "int64" | "bool";
 
-const ELEM_TYPES: Record<ElemType, number> = {
-  float: TensorProto.DataType.FLOAT,
-  string: TensorProto.DataType.STRING,
-  int64: TensorProto.DataType.INT64,
-  bool: TensorProto.DataType.BOOL,
+const ELEM_TYPES: Record<ElemType, DataType> = {
+  float: DataType.FLOAT,
+  string: DataType.STRING,
+  int64: DataType.INT64,
+  bool: DataType.BOOL,
 };
 
 /** A dimension: a fixed size, or a named dynamic one. */
@@ -47,41 +64,55 @@ export type AttributeValue =
 
 const utf8 = new TextEncoder();
 
-function attributeOf(name: string, value: AttributeValue): onnx.IAttributeProto {
-  const { AttributeType } = AttributeProto;
+function attributeInit(
+  name: string,
+  value: AttributeValue,
+): MessageInitShape<typeof AttributeProtoSchema> {
   if (typeof value === "string") return { name, type: AttributeType.STRING, s: utf8.encode(value) };
   if (typeof value === "number") {
     return Number.isInteger(value)
-      ? { name, type: AttributeType.INT, i: value }
+      ? { name, type: AttributeType.INT, i: BigInt(value) }
       : { name, type: AttributeType.FLOAT, f: value };
   }
   if ("float" in value) return { name, type: AttributeType.FLOAT, f: value.float };
-  if ("ints" in value) return { name, type: AttributeType.INTS, ints: value.ints };
+  if ("ints" in value) return { name, type: AttributeType.INTS, ints: value.ints.map(BigInt) };
   if (value.every((v) => typeof v === "string")) {
     return { name, type: AttributeType.STRINGS, strings: value.map((v) => utf8.encode(v)) };
   }
   return { name, type: AttributeType.FLOATS, floats: value as number[] };
 }
 
-function valueInfo(name: string, elemType: ElemType, dims: readonly Dim[]): onnx.IValueInfoProto {
-  return {
+function attributeOf(name: string, value: AttributeValue): AttributeProto {
+  return create(AttributeProtoSchema, attributeInit(name, value));
+}
+
+function valueInfo(name: string, elemType: ElemType, dims: readonly Dim[]): ValueInfoProto {
+  return create(ValueInfoProtoSchema, {
     name,
     type: {
-      tensorType: {
-        elemType: ELEM_TYPES[elemType],
-        shape: {
-          dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })),
+      value: {
+        case: "tensorType",
+        value: {
+          elemType: ELEM_TYPES[elemType],
+          shape: {
+            dim: dims.map((d) => ({
+              value:
+                typeof d === "number"
+                  ? { case: "dimValue" as const, value: BigInt(d) }
+                  : { case: "dimParam" as const, value: d },
+            })),
+          },
         },
       },
     },
-  };
+  });
 }
 
 export class GraphBuilder {
-  readonly #inputs: onnx.IValueInfoProto[] = [];
-  readonly #outputs: onnx.IValueInfoProto[] = [];
-  readonly #initializers: onnx.ITensorProto[] = [];
-  readonly #nodes: onnx.INodeProto[] = [];
+  readonly #inputs: ValueInfoProto[] = [];
+  readonly #outputs: ValueInfoProto[] = [];
+  readonly #initializers: TensorProto[] = [];
+  readonly #nodes: NodeProto[] = [];
   /** Every tensor name in use, so internal names never collide with a feature's name. */
   readonly #names = new Set<string>();
   #counter = 0;
@@ -117,23 +148,27 @@ export class GraphBuilder {
     const bytes = new Uint8Array(values.length * 4);
     const view = new DataView(bytes.buffer);
     for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i] as number, true);
-    this.#initializers.push({
-      name,
-      dataType: TensorProto.DataType.FLOAT,
-      dims: [...dims],
-      rawData: bytes,
-    });
+    this.#initializers.push(
+      create(TensorProtoSchema, {
+        name,
+        dataType: DataType.FLOAT,
+        dims: dims.map(BigInt),
+        rawData: bytes,
+      }),
+    );
     return name;
   }
 
   strings(hint: string, values: readonly string[], dims: readonly number[]): string {
     const name = this.name(hint);
-    this.#initializers.push({
-      name,
-      dataType: TensorProto.DataType.STRING,
-      dims: [...dims],
-      stringData: values.map((v) => utf8.encode(v)),
-    });
+    this.#initializers.push(
+      create(TensorProtoSchema, {
+        name,
+        dataType: DataType.STRING,
+        dims: dims.map(BigInt),
+        stringData: values.map((v) => utf8.encode(v)),
+      }),
+    );
     return name;
   }
 
@@ -154,14 +189,16 @@ export class GraphBuilder {
     const outputs =
       options.outputs?.map((o) => this.#claim(o)) ??
       Array.from({ length: options.outputCount ?? 1 }, () => this.name(opType.toLowerCase()));
-    this.#nodes.push({
-      name: this.name(`node_${opType}`),
-      opType,
-      domain: options.domain ?? "",
-      input: [...inputs],
-      output: outputs,
-      attribute: Object.entries(options.attributes ?? {}).map(([k, v]) => attributeOf(k, v)),
-    });
+    this.#nodes.push(
+      create(NodeProtoSchema, {
+        name: this.name(`node_${opType}`),
+        opType,
+        domain: options.domain ?? "",
+        input: [...inputs],
+        output: outputs,
+        attribute: Object.entries(options.attributes ?? {}).map(([k, v]) => attributeOf(k, v)),
+      }),
+    );
     return outputs;
   }
 
@@ -175,12 +212,12 @@ export class GraphBuilder {
   }
 
   encode(meta: { graphName: string; docString?: string }): Uint8Array {
-    const model: onnx.IModelProto = {
-      irVersion: IR_VERSION,
+    const model = create(ModelProtoSchema, {
+      irVersion: BigInt(IR_VERSION),
       producerName: "skiff",
       opsetImport: [
-        { domain: "", version: ONNX_OPSET },
-        { domain: ML_DOMAIN, version: ONNX_ML_OPSET },
+        { domain: "", version: BigInt(ONNX_OPSET) },
+        { domain: ML_DOMAIN, version: BigInt(ONNX_ML_OPSET) },
       ],
       docString: meta.docString ?? "",
       graph: {
@@ -190,7 +227,7 @@ export class GraphBuilder {
         initializer: this.#initializers,
         node: this.#nodes,
       },
-    };
-    return ModelProto.encode(model).finish();
+    });
+    return toBinary(ModelProtoSchema, model);
   }
 }

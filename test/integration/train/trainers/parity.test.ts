@@ -494,7 +494,7 @@ describe("the exported ONNX graph", () => {
   it("passes ONNX's checker with full type and shape inference: raw named inputs, typed outputs", async () => {
     const classifier = await train(generatedSpec(), source(generated), () => {});
     const checked = await onnxCheck(classifier, "segment");
-    expect(checked.ir_version).toBe(8);
+    expect(checked.ir_version).toBe(13);
     expect(checked.opsets).toEqual({ "ai.onnx": 17, "ai.onnx.ml": 3 });
     expect(checked.inputs).toEqual({
       age: { type: "FLOAT", shape: ["N", 1] },

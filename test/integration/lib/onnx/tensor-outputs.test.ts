@@ -1,16 +1,35 @@
 /**
- * @module test/integration/tensor-outputs
+ * @module test/integration/lib/onnx/tensor-outputs
  * The ZipMap rewrite against real skl2onnx exports and the real onnxruntime-node: what fails
  * without it, that the rewritten model answers exactly what scikit-learn predicts, that models
  * already made of tensors pass through untouched, and that other non-tensor outputs are refused.
  */
-import onnxProto, { type onnx } from "onnx-proto";
+import {
+  create,
+  type DescMessage,
+  fromBinary,
+  type MessageInitShape,
+  toBinary,
+} from "@bufbuild/protobuf";
 import * as ort from "onnxruntime-node";
 import { afterEach, describe, expect, it } from "vitest";
-import { classLabelsOf, rewriteToTensorOutputs } from "../../functions/lib/onnx/tensor-outputs.ts";
-import { pythonModels } from "../support/serve.ts";
+import {
+  AttributeProto_AttributeType,
+  type GraphProtoSchema,
+  ModelProtoSchema,
+  type NodeProtoSchema,
+  type OperatorSetIdProtoSchema,
+  TensorProto_DataType,
+  type TypeProtoSchema,
+  type ValueInfoProtoSchema,
+} from "../../../../functions/lib/onnx/proto/onnx_pb.ts";
+import {
+  classLabelsOf,
+  rewriteToTensorOutputs,
+} from "../../../../functions/lib/onnx/tensor-outputs.ts";
+import { pythonModels } from "../../../support/serve.ts";
 
-const { ModelProto, TensorProto } = onnxProto.onnx;
+type Init<Schema extends DescMessage> = MessageInitShape<Schema>;
 
 const { file: modelFile, expected } = pythonModels();
 
@@ -118,15 +137,27 @@ describe("models whose outputs are already tensors", () => {
 });
 
 describe("hand-built graphs", () => {
-  const FLOAT = TensorProto.DataType.FLOAT;
-  const floatMatrix = (name: string, columns: number): onnx.IValueInfoProto => ({
+  const FLOAT = TensorProto_DataType.FLOAT;
+  const tensorOf = (elemType: number) => ({ case: "tensorType" as const, value: { elemType } });
+  const floatMatrix = (name: string, columns: number): Init<typeof ValueInfoProtoSchema> => ({
     name,
     type: {
-      tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: "N" }, { dimValue: columns }] } },
+      value: {
+        case: "tensorType",
+        value: {
+          elemType: FLOAT,
+          shape: {
+            dim: [
+              { value: { case: "dimParam", value: "N" } },
+              { value: { case: "dimValue", value: BigInt(columns) } },
+            ],
+          },
+        },
+      },
     },
   });
   const utf8 = (s: string) => new TextEncoder().encode(s);
-  const zipMap = (input: string, output: string): onnx.INodeProto => ({
+  const zipMap = (input: string, output: string): Init<typeof NodeProtoSchema> => ({
     opType: "ZipMap",
     domain: "ai.onnx.ml",
     input: [input],
@@ -134,23 +165,35 @@ describe("hand-built graphs", () => {
     attribute: [
       {
         name: "classlabels_strings",
-        type: onnxProto.onnx.AttributeProto.AttributeType.STRINGS,
+        type: AttributeProto_AttributeType.STRINGS,
         strings: ["no", "yes"].map(utf8),
       },
     ],
   });
-  const mapsType: onnx.ITypeProto = {
-    sequenceType: {
-      elemType: {
-        mapType: {
-          keyType: TensorProto.DataType.STRING,
-          valueType: { tensorType: { elemType: FLOAT } },
+  const mapsType: Init<typeof TypeProtoSchema> = {
+    value: {
+      case: "sequenceType",
+      value: {
+        elemType: {
+          value: {
+            case: "mapType",
+            value: {
+              keyType: TensorProto_DataType.STRING,
+              valueType: { value: tensorOf(FLOAT) },
+            },
+          },
         },
       },
     },
   };
-  const encode = (graph: onnx.IGraphProto, opsets: onnx.IOperatorSetIdProto[]) =>
-    ModelProto.encode({ irVersion: 8, opsetImport: opsets, graph }).finish();
+  const encode = (
+    graph: Init<typeof GraphProtoSchema>,
+    opsets: Init<typeof OperatorSetIdProtoSchema>[],
+  ) =>
+    toBinary(
+      ModelProtoSchema,
+      create(ModelProtoSchema, { irVersion: 8n, opsetImport: opsets, graph }),
+    );
 
   it("a sequence output that no ZipMap produces is refused, naming the output", () => {
     const model = encode(
@@ -161,11 +204,13 @@ describe("hand-built graphs", () => {
         output: [
           {
             name: "pair",
-            type: { sequenceType: { elemType: { tensorType: { elemType: FLOAT } } } },
+            type: {
+              value: { case: "sequenceType", value: { elemType: { value: tensorOf(FLOAT) } } },
+            },
           },
         ],
       },
-      [{ domain: "", version: 15 }],
+      [{ domain: "", version: 15n }],
     );
     expect(() => rewriteToTensorOutputs(model)).toThrow(
       'model output "pair" is a seq(tensor(float)) produced by a SequenceConstruct node; skiff serves only tensor outputs',
@@ -183,12 +228,12 @@ describe("hand-built graphs", () => {
         ],
         output: [
           { name: "maps", type: mapsType },
-          { name: "count", type: { tensorType: { elemType: TensorProto.DataType.INT64 } } },
+          { name: "count", type: { value: tensorOf(TensorProto_DataType.INT64) } },
         ],
       },
       [
-        { domain: "", version: 15 },
-        { domain: "ai.onnx.ml", version: 1 },
+        { domain: "", version: 15n },
+        { domain: "ai.onnx.ml", version: 1n },
       ],
     );
     expect(() => rewriteToTensorOutputs(model)).toThrow(
@@ -204,10 +249,13 @@ describe("hand-built graphs", () => {
         node: [zipMap("x", "probabilities")],
         output: [{ name: "probabilities", type: mapsType }],
       },
-      [{ domain: "ai.onnx.ml", version: 1 }],
+      [{ domain: "ai.onnx.ml", version: 1n }],
     );
     const { bytes } = rewriteToTensorOutputs(model);
-    expect(ModelProto.decode(bytes).opsetImport.map((o) => o.domain)).toEqual(["ai.onnx.ml", ""]);
+    expect(fromBinary(ModelProtoSchema, bytes).opsetImport.map((o) => o.domain)).toEqual([
+      "ai.onnx.ml",
+      "",
+    ]);
     const session = await load(bytes);
     const x = Float32Array.from([0.25, 0.75, 0.9, 0.1]);
     const result = await session.run({ x: new ort.Tensor("float32", x, [2, 2]) });
