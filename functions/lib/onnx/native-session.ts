@@ -3,8 +3,8 @@
  * An onnxruntime session driven through onnxruntime-node's native binding, so that a run is a
  * plain synchronous call. The package's own `InferenceSession.run` defers every run to
  * `setImmediate` and wraps it in promises: a turn of the event loop per run, on top of the
- * run batcher's own turn. Serving one-row iris requests, that turn cost about 15% of
- * throughput. The run itself is the same native call either way.
+ * run batcher's own turn, which one-row requests feel in their throughput. The run itself is
+ * the same native call either way.
  *
  * The binding is onnxruntime-node's internal interface, so package.json pins the exact
  * onnxruntime-node release this module was written against, and before the first session the

@@ -3,7 +3,10 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { NotReadyError } from "../../../functions/lib/errors.ts";
 import { OnnxModel } from "../../../functions/lib/onnx/onnx-model.ts";
 import { layout } from "../../../functions/lib/storage/layout.ts";
-import { ModelRepository, type StoredModel } from "../../../functions/lib/storage/model-repository.ts";
+import {
+  ModelRepository,
+  type StoredModel,
+} from "../../../functions/lib/storage/model-repository.ts";
 import type { ObjectStore } from "../../../functions/lib/storage/object-store.ts";
 import { createServeMetrics } from "../../../functions/serve/metrics.ts";
 import { ModelRegistry } from "../../../functions/serve/registry.ts";

@@ -2,7 +2,11 @@ import { Readable } from "node:stream";
 import { ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ConflictError, InternalError, InvalidRequestError } from "../../../../functions/lib/errors.ts";
+import {
+  ConflictError,
+  InternalError,
+  InvalidRequestError,
+} from "../../../../functions/lib/errors.ts";
 import { bucketExists, ensureBucket } from "../../../../functions/lib/storage/bucket-admin.ts";
 import { layout } from "../../../../functions/lib/storage/layout.ts";
 import {

@@ -8,7 +8,10 @@ import type { Hono } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
 import { layout } from "../../../../functions/lib/storage/layout.ts";
 import type { ObjectStore } from "../../../../functions/lib/storage/object-store.ts";
-import { readDatasetRecord, readDatasetRows } from "../../../../functions/train/datasets/catalogue.ts";
+import {
+  readDatasetRecord,
+  readDatasetRows,
+} from "../../../../functions/train/datasets/catalogue.ts";
 import type { DatasetRecord } from "../../../../functions/train/datasets/schema.ts";
 import { datasetsTestAppOn, errorOf, leftovers, putCsv } from "../../../support/datasets.ts";
 import { freshStore } from "../../../support/storage.ts";

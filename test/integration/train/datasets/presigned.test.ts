@@ -10,10 +10,17 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "../../../../functions/lib/config.ts";
 import { ensureBucket } from "../../../../functions/lib/storage/bucket-admin.ts";
 import { layout } from "../../../../functions/lib/storage/layout.ts";
-import { copyObject, putChunks, startMultipart } from "../../../../functions/lib/storage/multipart.ts";
+import {
+  copyObject,
+  putChunks,
+  startMultipart,
+} from "../../../../functions/lib/storage/multipart.ts";
 import { ObjectStore } from "../../../../functions/lib/storage/object-store.ts";
 import { datasetSettings } from "../../../../functions/train/datasets/config.ts";
-import { type DatasetsContext, datasetsContext } from "../../../../functions/train/datasets/context.ts";
+import {
+  type DatasetsContext,
+  datasetsContext,
+} from "../../../../functions/train/datasets/context.ts";
 import { abortStaleUploads } from "../../../../functions/train/datasets/presigned.ts";
 import type { DatasetRecord } from "../../../../functions/train/datasets/schema.ts";
 import { WritesInFlight } from "../../../../functions/train/datasets/writes-in-flight.ts";

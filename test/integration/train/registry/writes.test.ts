@@ -1,5 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ConflictError, InvalidRequestError, NotFoundError } from "../../../../functions/lib/errors.ts";
+import {
+  ConflictError,
+  InvalidRequestError,
+  NotFoundError,
+} from "../../../../functions/lib/errors.ts";
 import { layout } from "../../../../functions/lib/storage/layout.ts";
 import { listVersions, readAliases } from "../../../../functions/lib/storage/model-catalogue.ts";
 import { ModelRepository } from "../../../../functions/lib/storage/model-repository.ts";

@@ -6,7 +6,10 @@ import {
   missingJobFailure,
   runIdOf,
 } from "../../../../functions/train/executors/job-outcome.ts";
-import { buildJobSpec, TRAIN_JOB_SELECTOR } from "../../../../functions/train/executors/job-spec.ts";
+import {
+  buildJobSpec,
+  TRAIN_JOB_SELECTOR,
+} from "../../../../functions/train/executors/job-spec.ts";
 import type { RunRecord } from "../../../../functions/train/runs/run-record.ts";
 
 const NAME = "skiff-run-abc-123";
