@@ -52,7 +52,9 @@ export type Dim = number | string;
 
 /**
  * A plain number is an INT attribute when integral and a FLOAT one otherwise; `{ float }` forces
- * FLOAT, `{ ints }` makes INTS, a number array FLOATS and a string array STRINGS.
+ * FLOAT, `{ ints }` makes INTS, a number array FLOATS and a string array STRINGS. `{ doubles }`
+ * is a TENSOR attribute holding a 1-D DOUBLE tensor: the only way an attribute carries values
+ * float32 would round (the tree ensembles' `*_as_tensor` attributes).
  */
 export type AttributeValue =
   | number
@@ -60,7 +62,8 @@ export type AttributeValue =
   | number[]
   | string[]
   | { ints: number[] }
-  | { float: number };
+  | { float: number }
+  | { doubles: ArrayLike<number> };
 
 const utf8 = new TextEncoder();
 
@@ -76,6 +79,17 @@ function attributeInit(
   }
   if ("float" in value) return { name, type: AttributeType.FLOAT, f: value.float };
   if ("ints" in value) return { name, type: AttributeType.INTS, ints: value.ints.map(BigInt) };
+  if ("doubles" in value) {
+    const { doubles } = value;
+    const bytes = new Uint8Array(doubles.length * 8);
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < doubles.length; i++) view.setFloat64(i * 8, doubles[i] as number, true);
+    return {
+      name,
+      type: AttributeType.TENSOR,
+      t: { dataType: DataType.DOUBLE, dims: [BigInt(doubles.length)], rawData: bytes },
+    };
+  }
   if (value.every((v) => typeof v === "string")) {
     return { name, type: AttributeType.STRINGS, strings: value.map((v) => utf8.encode(v)) };
   }

@@ -60,16 +60,35 @@ export function exportLinearModel(
     g.node("Add", [product, intercepts], { outputs: [head.outputNames.value] });
     g.output(head.outputNames.value, "float", [BATCH, 1]);
   } else {
-    const { probabilities, label } = head.outputNames;
-    const logits = g.op("Add", [product, intercepts]);
-    g.node("Softmax", [logits], { outputs: [probabilities], attributes: { axis: -1 } });
-    // On the logits rather than the rounded probabilities, which saturate at 0 and 1 in float32.
-    // ArgMax keeps the first of equal maxima, as numpy's argmax (and scikit-learn) does.
-    const best = g.op("ArgMax", [logits], { attributes: { axis: 1, keepdims: 0 } });
-    const classes = g.strings("classes", head.classes, [head.classes.length]);
-    g.node("Gather", [classes, best], { outputs: [label], attributes: { axis: 0 } });
-    g.output(probabilities, "float", [BATCH, head.classes.length]);
-    g.output(label, "string", [BATCH]);
+    addClassifierOutputs(g, g.op("Add", [product, intercepts]), head, "logits");
   }
   return g.encode({ graphName, docString: "trained by skiff" });
+}
+
+export type ClassifierHead = Extract<Head, { task: "classification" }>;
+
+/**
+ * Declares a classifier's `probabilities` [N, C] and `label` [N] from `scores` [N, C]: their
+ * softmax (`"softmax"`, scores are logits) or the scores themselves (`"probabilities"`), and
+ * the class of the highest score.
+ */
+export function addClassifierOutputs(
+  g: GraphBuilder,
+  scores: string,
+  head: ClassifierHead,
+  scoresAre: "logits" | "probabilities",
+): void {
+  const { probabilities, label } = head.outputNames;
+  if (scoresAre === "logits") {
+    g.node("Softmax", [scores], { outputs: [probabilities], attributes: { axis: -1 } });
+  } else {
+    g.node("Identity", [scores], { outputs: [probabilities] });
+  }
+  // On the scores rather than softmax's rounded probabilities, which saturate at 0 and 1 in
+  // float32. ArgMax keeps the first of equal maxima, as numpy's argmax (and scikit-learn) does.
+  const best = g.op("ArgMax", [scores], { attributes: { axis: 1, keepdims: 0 } });
+  const classes = g.strings("classes", head.classes, [head.classes.length]);
+  g.node("Gather", [classes, best], { outputs: [label], attributes: { axis: 0 } });
+  g.output(probabilities, "float", [BATCH, head.classes.length]);
+  g.output(label, "string", [BATCH]);
 }

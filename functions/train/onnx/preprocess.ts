@@ -8,6 +8,10 @@
  *
  * The design matrix the model sees is [numeric block | one-hot block per categorical feature],
  * the order scikit-learn's ColumnTransformer uses too.
+ *
+ * Tree ensembles take their numeric features raw (`{ numeric: "raw" }`): a split is invariant
+ * under standardization, and the trees route a missing value themselves, so NaN must reach them
+ * rather than the mean.
  */
 import { BATCH, type GraphBuilder, ML_DOMAIN } from "./graph.ts";
 
@@ -32,8 +36,20 @@ export interface Preprocessing {
   categorical: CategoricalFeature[];
 }
 
+export interface PreprocessingOptions {
+  /**
+   * "standardized" (the default): imputed with the mean, then standardized. "raw": as given,
+   * NaN included; the means and scales of `prep.numeric` are then unused.
+   */
+  numeric?: "standardized" | "raw";
+}
+
 /** Declares the feature inputs and returns the design tensor [N, width]. */
-export function addPreprocessing(g: GraphBuilder, prep: Preprocessing): string {
+export function addPreprocessing(
+  g: GraphBuilder,
+  prep: Preprocessing,
+  options: PreprocessingOptions = {},
+): string {
   for (const input of prep.inputs) {
     g.input(input.name, input.kind === "numeric" ? "float" : "string", [BATCH, 1]);
   }
@@ -45,19 +61,8 @@ export function addPreprocessing(g: GraphBuilder, prep: Preprocessing): string {
       names.length === 1
         ? (names[0] as string)
         : g.op("Concat", names, { attributes: { axis: 1 } });
-    const width = prep.numeric.length;
-    const means = g.floats(
-      "means",
-      prep.numeric.map((f) => f.mean),
-      [width],
-    );
-    const scales = g.floats(
-      "scales",
-      prep.numeric.map((f) => f.scale),
-      [width],
-    );
-    const filled = g.op("Where", [g.op("IsNaN", [raw]), means, raw]);
-    blocks.push(g.op("Div", [g.op("Sub", [filled, means]), scales]));
+    if (options.numeric === "raw") blocks.push(raw);
+    else blocks.push(standardized(g, prep.numeric, raw));
   }
 
   for (const feature of prep.categorical) {
@@ -77,6 +82,23 @@ export function addPreprocessing(g: GraphBuilder, prep: Preprocessing): string {
   return blocks.length === 1
     ? (blocks[0] as string)
     : g.op("Concat", blocks, { attributes: { axis: 1 } });
+}
+
+/** The numeric block [N, numeric] imputed with the means, then standardized. */
+function standardized(g: GraphBuilder, numeric: readonly NumericFeature[], raw: string): string {
+  const width = numeric.length;
+  const means = g.floats(
+    "means",
+    numeric.map((f) => f.mean),
+    [width],
+  );
+  const scales = g.floats(
+    "scales",
+    numeric.map((f) => f.scale),
+    [width],
+  );
+  const filled = g.op("Where", [g.op("IsNaN", [raw]), means, raw]);
+  return g.op("Div", [g.op("Sub", [filled, means]), scales]);
 }
 
 /** How many design columns `prep` makes. */
