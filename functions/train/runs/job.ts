@@ -12,9 +12,16 @@ import { readDatasetRecord, readDatasetRows } from "../datasets/catalogue.ts";
 import type { DatasetRecord } from "../datasets/schema.ts";
 import { publishVersion } from "../registry/versions.ts";
 import { TrainingError } from "../trainers/errors.ts";
-import { type TrainSpec, train } from "../trainers/index.ts";
+import { type TrainedRecord, type TrainSpec, train } from "../trainers/index.ts";
 import type { RunRecord } from "./run-record.ts";
 import { RunStore } from "./run-store.ts";
+
+/** The part of a tree ensemble's training the run record shows; nothing for a linear model. */
+function treeTrainingOf(training: TrainedRecord["training"]): Pick<RunRecord, "training"> {
+  const { rounds, lossCurve, featureImportances } = training;
+  if (rounds === undefined || featureImportances === undefined) return {};
+  return { training: { rounds, featureImportances, ...(lossCurve ? { lossCurve } : {}) } };
+}
 
 export interface JobOptions {
   store: ObjectStore;
@@ -134,6 +141,7 @@ export async function runJob(options: JobOptions): Promise<RunRecord> {
       durationMs: Date.now() - started,
       progress: { fraction: 1, message: `model ${run.model} version ${version}` },
       metrics: result.record.metrics,
+      ...treeTrainingOf(result.record.training),
       modelVersion: version,
     }));
     if (done === undefined) {

@@ -15,7 +15,7 @@ import { latestDatasetVersion, readDatasetRecord } from "../datasets/catalogue.t
 import { type ColumnSchema, type DatasetRecord, isNumeric } from "../datasets/schema.ts";
 import { resolveLayout } from "../trainers/columns.ts";
 import { TrainingError } from "../trainers/errors.ts";
-import { ALGORITHMS, type Algorithm, fitChoiceOf, TASK_OF } from "../trainers/params.ts";
+import { ALGORITHMS, type Algorithm, fitChoiceOf, TASKS_OF } from "../trainers/params.ts";
 import { checkModelContinuity } from "./model-continuity.ts";
 
 export const runRequestSchema = z.object({
@@ -107,11 +107,11 @@ export async function planRun(store: ObjectStore, request: RunRequest): Promise<
   const task = taskFor(target, request.task);
   const algorithm =
     request.algorithm ?? (task === "classification" ? "logistic_regression" : "linear_regression");
-  if (TASK_OF[algorithm] !== task) {
+  if (!TASKS_OF[algorithm].includes(task)) {
     throw new InvalidRequestError(`algorithm ${algorithm} does not do ${task}`);
   }
   try {
-    fitChoiceOf(algorithm, request.params);
+    fitChoiceOf(algorithm, request.params, task);
   } catch (error) {
     if (error instanceof TrainingError) throw new InvalidRequestError(`params: ${error.message}`);
     throw error;

@@ -30,6 +30,16 @@ export const runRecordSchema = z.object({
   heartbeatAt: z.string().optional(),
   durationMs: z.number().optional(),
   metrics: z.record(z.string(), z.number()).optional(),
+  /** A tree ensemble's rounds, loss curve and feature importances, as its model.json has them. */
+  training: z
+    .object({
+      rounds: z.number().int(),
+      lossCurve: z
+        .object({ train: z.array(z.number()), validation: z.array(z.number()).optional() })
+        .optional(),
+      featureImportances: z.record(z.string(), z.number()),
+    })
+    .optional(),
   modelVersion: z.string().optional(),
   error: z.string().optional(),
 });

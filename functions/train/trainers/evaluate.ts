@@ -7,6 +7,20 @@
 import { ClassificationMetrics, RegressionMetrics } from "./metrics.ts";
 import { type FittedModel, predictInto } from "./model.ts";
 
+/** A model's forward pass over design rows: the value, or one probability per class. */
+export interface Predictor {
+  /** Slots `predict` writes (at least 2 for a classifier). */
+  outputs: number;
+  predict(x: Float64Array, offset: number, out: Float64Array): void;
+}
+
+export function linearPredictor(model: FittedModel): Predictor {
+  return {
+    outputs: Math.max(2, model.outputs),
+    predict: (x, offset, out) => predictInto(model, x, offset, out),
+  };
+}
+
 export interface Evaluation {
   metrics: Record<string, number>;
   /** Held-out rows, rows = true class, columns = predicted class, in `classes` order. */
@@ -14,15 +28,15 @@ export interface Evaluation {
 }
 
 export class Evaluator {
-  readonly #model: FittedModel;
+  readonly #predictor: Predictor;
   readonly #out: Float64Array;
   readonly #test: ClassificationMetrics | RegressionMetrics;
   readonly #train: ClassificationMetrics | RegressionMetrics;
 
   /** `classes`: how many (classification), or undefined (regression). */
-  constructor(model: FittedModel, classes: number | undefined) {
-    this.#model = model;
-    this.#out = new Float64Array(Math.max(2, model.outputs));
+  constructor(predictor: Predictor, classes: number | undefined) {
+    this.#predictor = predictor;
+    this.#out = new Float64Array(Math.max(2, predictor.outputs));
     const make = () =>
       classes === undefined ? new RegressionMetrics() : new ClassificationMetrics(classes);
     this.#test = make();
@@ -31,7 +45,7 @@ export class Evaluator {
 
   /** `target`: the class index, or the value. */
   add(x: Float64Array, offset: number, target: number, test: boolean): void {
-    predictInto(this.#model, x, offset, this.#out);
+    this.#predictor.predict(x, offset, this.#out);
     const metrics = test ? this.#test : this.#train;
     if (metrics instanceof ClassificationMetrics) metrics.add(target, this.#out);
     else metrics.add(target, this.#out[0] as number);

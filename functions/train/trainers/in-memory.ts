@@ -7,12 +7,12 @@
  */
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { Layout } from "./columns.ts";
-import { Evaluator } from "./evaluate.ts";
+import { Evaluator, linearPredictor } from "./evaluate.ts";
 import { minimize } from "./lbfgs.ts";
 import { addLossAndGradient, finishObjective, logisticShape } from "./logistic.ts";
 import { type FittedModel, modelFromSolution, modelFromTheta } from "./model.ts";
 import { NormalEquations } from "./normal-equations.ts";
-import type { FitChoice, LinearParams, LogisticParams } from "./params.ts";
+import type { LinearFit, LinearParams, LogisticParams } from "./params.ts";
 import { labelledRows, type PassSettings, type RowSource } from "./passes.ts";
 import { DesignEncoder, PreprocessorFit } from "./preprocessor.ts";
 import type { Progress } from "./progress.ts";
@@ -53,12 +53,16 @@ class ClassTally {
   }
 }
 
-/** One pass that splits the rows, fits the preprocessing and stores each side's design rows. */
-async function read(
+/**
+ * One pass that splits the rows, fits the preprocessing and stores each side's design rows:
+ * standardized for the linear models, raw (NaN where missing) for the trees.
+ */
+export async function readDesigns(
   settings: PassSettings,
   rows: RowSource,
   progress: Progress,
   maxCategories: number,
+  numeric: "standardized" | "raw" = "standardized",
 ) {
   const { layout } = settings;
   const train = new RowStore(layout.numeric.length, layout.categorical.length);
@@ -74,7 +78,7 @@ async function read(
   checkRows(layout, train.rows + test.rows, train.rows);
   const checked = tally?.finish(layout);
   const prep = fit.finish();
-  const encoder = new DesignEncoder(prep);
+  const encoder = new DesignEncoder(prep, { numeric });
   return {
     prep,
     classes: checked?.classes,
@@ -129,7 +133,7 @@ function evaluate(
   sides: Design[],
   tests: boolean[],
 ) {
-  const evaluator = new Evaluator(model, classes?.names.length);
+  const evaluator = new Evaluator(linearPredictor(model), classes?.names.length);
   sides.forEach((design, s) => {
     const width = design.encoder.width;
     for (let r = 0; r < design.rows; r++) {
@@ -144,10 +148,10 @@ export async function trainInMemory(
   settings: PassSettings,
   rows: RowSource,
   progress: Progress,
-  algorithm: FitChoice,
+  algorithm: LinearFit,
 ): Promise<Trained> {
   const maxCategories = algorithm.params.maxCategories;
-  const { prep, classes, train, test } = await read(settings, rows, progress, maxCategories);
+  const { prep, classes, train, test } = await readDesigns(settings, rows, progress, maxCategories);
   const model =
     algorithm.kind === "logistic"
       ? await fitLogistic(train, classes as Classes, algorithm.params, progress)
@@ -155,6 +159,7 @@ export async function trainInMemory(
   progress.report(0.9, "computing metrics");
   const { metrics, confusionMatrix } = evaluate(model, classes, [train, test], [false, true]);
   return {
+    kind: "linear",
     prep,
     model,
     classes: classes?.names,

@@ -11,14 +11,16 @@
 import type { ModelFeature } from "../../lib/storage/model-record.ts";
 import type { ColumnSchema } from "../datasets/schema.ts";
 import { exportLinearModel, type Head } from "../onnx/linear-model.ts";
+import { exportTreeEnsemble } from "../onnx/tree-ensemble.ts";
+import { trainTrees } from "../trees/train-trees.ts";
 import { type Layout, resolveLayout } from "./columns.ts";
 import { TrainingError } from "./errors.ts";
 import { trainInMemory } from "./in-memory.ts";
-import { type Algorithm, fitChoiceOf, TASK_OF } from "./params.ts";
+import { ALGORITHMS, type Algorithm, fitChoiceOf, isTreeFit, TASKS_OF } from "./params.ts";
 import { labelledRows, type PassSettings, type RowSource } from "./passes.ts";
 import { Progress } from "./progress.ts";
 import { trainStreaming } from "./streaming.ts";
-import type { Trained } from "./trained.ts";
+import type { Trained, TreeTraining } from "./trained.ts";
 
 export { TrainingError } from "./errors.ts";
 export type { RowSource } from "./passes.ts";
@@ -54,7 +56,7 @@ export interface TrainedRecord {
     algorithm: Algorithm;
     mode: "in-memory" | "streaming";
     params: Record<string, unknown>;
-  };
+  } & Partial<TreeTraining>;
 }
 
 export interface TrainResult {
@@ -65,15 +67,15 @@ export interface TrainResult {
 }
 
 function checkSpec(spec: TrainSpec): void {
-  const expected = TASK_OF[spec.algorithm];
-  if (expected === undefined) {
+  const tasks = TASKS_OF[spec.algorithm];
+  if (tasks === undefined) {
     throw new TrainingError(
-      `unknown algorithm "${spec.algorithm}" (known: ${Object.keys(TASK_OF).join(", ")})`,
+      `unknown algorithm "${spec.algorithm}" (known: ${ALGORITHMS.join(", ")})`,
     );
   }
-  if (expected !== spec.task) {
+  if (!tasks.includes(spec.task)) {
     throw new TrainingError(
-      `${spec.algorithm} is a ${expected} algorithm, but the task is ${spec.task}`,
+      `${spec.algorithm} is a ${tasks.join(" and ")} algorithm, but the task is ${spec.task}`,
     );
   }
   if (!(spec.testFraction >= 0 && spec.testFraction <= 0.5)) {
@@ -118,7 +120,11 @@ function resultOf(
           },
         }
       : { task: "regression", outputNames: { value: outputName("value", taken) } };
-  const onnx = exportLinearModel(trained.prep, trained.model, head, `skiff_${spec.algorithm}`);
+  const graphName = `skiff_${spec.algorithm}`;
+  const onnx =
+    trained.kind === "trees"
+      ? exportTreeEnsemble(trained.prep, trained.model, head, graphName)
+      : exportLinearModel(trained.prep, trained.model, head, graphName);
   const record: TrainedRecord = {
     task: spec.task,
     features: layout.features.map((f) => ({ name: f.name, type: f.type, nullable: true })),
@@ -143,18 +149,22 @@ export async function train(
   onProgress: (fraction: number, message: string) => void,
 ): Promise<TrainResult> {
   checkSpec(spec);
-  const algorithm = fitChoiceOf(spec.algorithm, spec.params);
+  const algorithm = fitChoiceOf(spec.algorithm, spec.params, spec.task);
   const settings = settingsOf(spec);
   const progress = new Progress(onProgress);
   const streaming =
-    algorithm.params.streaming || spec.datasetBytes > algorithm.params.inMemoryMaxBytes;
-  const trained = streaming
-    ? await trainStreaming(settings, rows, progress, algorithm)
-    : await trainInMemory(settings, rows, progress, algorithm);
+    !isTreeFit(algorithm) &&
+    (algorithm.params.streaming || spec.datasetBytes > algorithm.params.inMemoryMaxBytes);
+  const trained = isTreeFit(algorithm)
+    ? await trainTrees(settings, rows, progress, algorithm)
+    : streaming
+      ? await trainStreaming(settings, rows, progress, algorithm)
+      : await trainInMemory(settings, rows, progress, algorithm);
   const result = resultOf(spec, settings.layout, trained, {
     algorithm: spec.algorithm,
     mode: streaming ? "streaming" : "in-memory",
     params: { ...algorithm.params },
+    ...(trained.kind === "trees" ? trained.trees : {}),
   });
   progress.report(1, `trained on ${trained.trainRows} rows, evaluated on ${trained.testRows}`);
   return result;

@@ -90,10 +90,14 @@ export class DesignEncoder {
   readonly width: number;
   readonly #means: Float64Array;
   readonly #scales: Float64Array;
+  /** Numeric values pass through as they are, missing ones as NaN (trees route them). */
+  readonly #raw: boolean;
   /** Per categorical feature: category → design column. */
   readonly #columns: Array<Map<string, number>>;
 
-  constructor(prep: Preprocessing) {
+  /** `numeric: "raw"` leaves numeric values unimputed and unscaled, as the tree models take them. */
+  constructor(prep: Preprocessing, options: { numeric?: "standardized" | "raw" } = {}) {
+    this.#raw = options.numeric === "raw";
     this.#means = Float64Array.from(prep.numeric, (f) => f.mean);
     this.#scales = Float64Array.from(prep.numeric, (f) => f.scale);
     let next = prep.numeric.length;
@@ -120,6 +124,10 @@ export class DesignEncoder {
   standardize(values: Float64Array, from: number, out: Float64Array, offset: number): void {
     const means = this.#means;
     const scales = this.#scales;
+    if (this.#raw) {
+      for (let j = 0; j < means.length; j++) out[offset + j] = values[from + j] as number;
+      return;
+    }
     for (let j = 0; j < means.length; j++) {
       const x = values[from + j] as number;
       // A missing value is imputed with the mean, which standardizes to exactly 0.

@@ -12,11 +12,11 @@
 
 import { Adam } from "./adam.ts";
 import type { ParsedRow } from "./columns.ts";
-import { Evaluator } from "./evaluate.ts";
+import { Evaluator, linearPredictor } from "./evaluate.ts";
 import { addLossAndGradient, finishObjective, logisticShape } from "./logistic.ts";
 import { type FittedModel, modelFromSolution, modelFromTheta } from "./model.ts";
 import { NormalEquations } from "./normal-equations.ts";
-import type { FitChoice, LinearParams, LogisticParams } from "./params.ts";
+import type { LinearFit, LinearParams, LogisticParams } from "./params.ts";
 import { labelledRows, type PassSettings, type RowSource } from "./passes.ts";
 import { DesignEncoder, PreprocessorFit } from "./preprocessor.ts";
 import type { Progress, Stage } from "./progress.ts";
@@ -167,7 +167,7 @@ async function evaluate(
   model: FittedModel,
   stage: Stage,
 ) {
-  const evaluator = new Evaluator(model, s.classes?.names.length);
+  const evaluator = new Evaluator(linearPredictor(model), s.classes?.names.length);
   const x = new Float64Array(s.encoder.width);
   for await (const { row, test } of labelledRows(settings, rows, stage)) {
     s.encoder.encode(row, x);
@@ -180,7 +180,7 @@ export async function trainStreaming(
   settings: PassSettings,
   rows: RowSource,
   progress: Progress,
-  algorithm: FitChoice,
+  algorithm: LinearFit,
 ): Promise<Trained> {
   const fitting = algorithm.kind === "logistic" ? algorithm.params.epochs : 1;
   const passes = fitting + 2;
@@ -213,6 +213,7 @@ export async function trainStreaming(
     stageOf(passes - 1, `pass ${passes}: metrics`),
   );
   return {
+    kind: "linear",
     prep: s.prep,
     model,
     classes: s.classes?.names,

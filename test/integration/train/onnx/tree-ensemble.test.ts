@@ -17,8 +17,8 @@ import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 import { exportLinearModel, type Head } from "../../../../functions/train/onnx/linear-model.ts";
 import type { Preprocessing } from "../../../../functions/train/onnx/preprocess.ts";
 import { exportTreeEnsemble } from "../../../../functions/train/onnx/tree-ensemble.ts";
+import { DesignEncoder } from "../../../../functions/train/trainers/preprocessor.ts";
 import { Rng } from "../../../../functions/train/trainers/random.ts";
-import { TreeDesignEncoder } from "../../../../functions/train/trees/design-row.ts";
 import {
   predictTreesInto,
   scoresInto,
@@ -266,11 +266,15 @@ function feedsOf(prep: Preprocessing, rows: Row[]): Record<string, ort.Tensor> {
 
 /** What the TypeScript forward pass answers for each row: the scores and the prediction. */
 function reference(model: TreeEnsembleModel, prep: Preprocessing, rows: Row[]) {
-  const encoder = new TreeDesignEncoder(prep);
+  // The trainers' own encoder, as the tree trainer reads rows.
+  const encoder = new DesignEncoder(prep, { numeric: "raw" });
   const x = new Float64Array(encoder.width);
   const columns = model.link === "sigmoid" ? 2 : model.outputs;
   return rows.map((row) => {
-    encoder.encode(row, x);
+    encoder.encode(
+      { numeric: Float64Array.from(row.numeric), categorical: row.categorical, target: undefined },
+      x,
+    );
     const scores = new Float64Array(model.outputs);
     const out = new Float64Array(columns);
     predictTreesInto(model, x, 0, scores, out);
