@@ -149,4 +149,63 @@ describe("upload a dataset, train, call the model (local platform)", () => {
       expect.objectContaining({ name: "iris", aliases: { production: "1" } }),
     ]);
   });
+
+  it("trains gradient boosting on the same dataset by name; both serve APIs answer with it", async () => {
+    const started = await fetch(`${base}/train/runs`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({
+        dataset: "iris",
+        model: "iris-trees",
+        target: "species",
+        algorithm: "gradient_boosting",
+        params: { max_iter: 30, learning_rate: 0.2 },
+      }),
+    });
+    expect(started.status).toBe(202);
+    const run = await json(started);
+    expect(run).toMatchObject({ task: "classification", algorithm: "gradient_boosting" });
+
+    const events = await watch(run.id as string);
+    const last = events.at(-1)?.data as {
+      status: string;
+      metrics: Record<string, number>;
+      training: { rounds: number; featureImportances: Record<string, number> };
+    };
+    expect(last.status).toBe("succeeded");
+    expect(last.metrics.accuracy).toBeGreaterThan(0.85);
+    expect(last.training.rounds).toBe(30);
+    expect(Object.keys(last.training.featureImportances).sort()).toEqual([
+      "petal_length",
+      "petal_width",
+      "sepal_length",
+      "sepal_width",
+    ]);
+
+    const named = await fetch(`${base}/serve/models/iris-trees/predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(IRIS_SETOSA),
+    });
+    expect(named.status).toBe(200);
+    const answer = await json(named);
+    expect(answer).toMatchObject({ model: "iris-trees", version: "1", label: "setosa" });
+    const v2 = await fetch(`${base}/serve/v2/models/iris-trees/infer`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        inputs: Object.entries(IRIS_SETOSA).map(([name, value]) => ({
+          name,
+          shape: [1, 1],
+          datatype: "FP32",
+          data: [value],
+        })),
+      }),
+    });
+    expect(v2.status).toBe(200);
+    const outputs = (await json(v2)).outputs as Array<{ name: string; data: unknown[] }>;
+    expect(outputs.find((o) => o.name === "label")?.data).toEqual(["setosa"]);
+    const probabilities = outputs.find((o) => o.name === "probabilities")?.data as number[];
+    expect(probabilities[0]).toBeCloseTo((answer.probability as number) ?? 0, 6);
+  });
 });

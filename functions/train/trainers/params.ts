@@ -85,6 +85,11 @@ const treeParams = {
 const boostingParams = z.strictObject({
   ...treeParams,
   min_samples_leaf: treeParams.min_samples_leaf.default(20),
+  /**
+   * Fewest training values a bin holds where a column has fewer distinct values than max_bins:
+   * 1 as HistGradientBoosting, 3 as LightGBM's min_data_in_bin.
+   */
+  min_samples_bin: z.number().int().positive().default(1),
   /** Boosting rounds (one tree per score column each). */
   max_iter: z.number().int().positive().max(10_000).default(100),
   /** Shrinkage of every tree's leaf values. */

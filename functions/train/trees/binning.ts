@@ -23,18 +23,43 @@ export interface BinBounds {
   bounds: Float64Array[];
 }
 
-/** The boundaries of one column from (a sample of) its non-missing float32 values. */
-export function boundsOf(values: Float64Array, maxBins: number): Float64Array {
+/**
+ * The boundaries of one column from (a sample of) its non-missing float32 values, each bin
+ * holding at least `minValuesPerBin` of them where the column has fewer distinct values than
+ * bins: 1 keeps every value apart, as HistGradientBoosting does; LightGBM's min_data_in_bin is
+ * 3, which stops a tree on a small dataset from cutting between two single rows.
+ */
+export function boundsOf(values: Float64Array, maxBins: number, minValuesPerBin = 1): Float64Array {
   const sorted = values.slice().sort();
   const distinct: number[] = [];
-  for (const v of sorted)
-    if (distinct.length === 0 || v !== distinct[distinct.length - 1]) distinct.push(v);
-  if (distinct.length <= maxBins) {
-    const bounds = new Float64Array(Math.max(0, distinct.length - 1));
-    for (let i = 0; i < bounds.length; i++) {
-      bounds[i] = ((distinct[i] as number) + (distinct[i + 1] as number)) / 2;
+  const counts: number[] = [];
+  for (const v of sorted) {
+    if (distinct.length === 0 || v !== distinct[distinct.length - 1]) {
+      distinct.push(v);
+      counts.push(1);
+    } else {
+      counts[counts.length - 1] = (counts[counts.length - 1] as number) + 1;
     }
-    return bounds;
+  }
+  if (distinct.length <= maxBins) {
+    // A boundary after each run of neighbouring values that together hold enough of them and
+    // leave enough for the bins after it.
+    const bounds: number[] = [];
+    let held = 0;
+    let left = sorted.length;
+    for (let i = 0; i < distinct.length - 1; i++) {
+      held += counts[i] as number;
+      left -= counts[i] as number;
+      if (held >= minValuesPerBin && left >= minValuesPerBin) {
+        bounds.push(((distinct[i] as number) + (distinct[i + 1] as number)) / 2);
+        held = 0;
+      }
+    }
+    // Two values always get their boundary (a one-hot or boolean column, however rare a value).
+    if (bounds.length === 0 && distinct.length === 2) {
+      bounds.push(((distinct[0] as number) + (distinct[1] as number)) / 2);
+    }
+    return Float64Array.from(bounds);
   }
   // Quantiles of the sample, each the midpoint of the two values around it; repeated ones
   // (a value that fills several quantiles) collapse into one boundary.
@@ -57,7 +82,7 @@ export function fitBins(
   x: Float64Array,
   rows: number,
   width: number,
-  options: { maxBins: number; sampleRows?: number; seed: number },
+  options: { maxBins: number; minValuesPerBin?: number; sampleRows?: number; seed: number },
 ): BinBounds {
   const sampleRows = Math.min(rows, options.sampleRows ?? BIN_SAMPLE_ROWS);
   let picked: Int32Array;
@@ -83,7 +108,7 @@ export function fitBins(
       const v = Math.fround(x[r * width + f] as number);
       if (!Number.isNaN(v)) column[n++] = v;
     }
-    bounds.push(boundsOf(column.subarray(0, n), options.maxBins));
+    bounds.push(boundsOf(column.subarray(0, n), options.maxBins, options.minValuesPerBin));
   }
   return { bounds };
 }

@@ -22,6 +22,8 @@ export interface BoostingSettings {
   minRowsLeaf: number;
   l2: number;
   maxBins: number;
+  /** Fewest values a bin holds where a column has fewer distinct values than bins. */
+  minValuesPerBin: number;
   earlyStopping: boolean;
   validationFraction: number;
   noChangeRounds: number;
@@ -249,6 +251,7 @@ export async function boost(
   const fitX = pick(data.x, data.width, fitRows);
   const bounds: BinBounds = fitBins(fitX, fitRows.length, data.width, {
     maxBins: settings.maxBins,
+    minValuesPerBin: settings.minValuesPerBin,
     seed: settings.seed,
   });
   const binned = binColumns(fitX, fitRows.length, data.width, bounds);

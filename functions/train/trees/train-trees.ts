@@ -96,6 +96,7 @@ export async function trainTrees(
         minRowsLeaf: p.min_samples_leaf,
         l2: p.l2_regularization,
         maxBins: p.max_bins,
+        minValuesPerBin: p.min_samples_bin,
         earlyStopping:
           p.early_stopping === "auto" ? train.rows > AUTO_EARLY_STOPPING_ROWS : p.early_stopping,
         validationFraction: p.validation_fraction,

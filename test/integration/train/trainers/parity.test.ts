@@ -8,19 +8,19 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { OnnxModel } from "../../../../functions/lib/onnx/onnx-model.ts";
 import { modelRecordSchema } from "../../../../functions/lib/storage/model-record.ts";
 import { decodeOutputs } from "../../../../functions/serve/predict/decode.ts";
 import { encodeInstances } from "../../../../functions/serve/predict/encode.ts";
 import { planFor } from "../../../../functions/serve/predict/plan.ts";
-import type { ColumnSchema, ColumnType } from "../../../../functions/train/datasets/schema.ts";
+import type { ColumnType } from "../../../../functions/train/datasets/schema.ts";
 import {
   splitIndices,
   TrainingError,
@@ -28,6 +28,14 @@ import {
   type TrainSpec,
   train,
 } from "../../../../functions/train/trainers/index.ts";
+import {
+  columnsOf,
+  feedsOf,
+  readCsv,
+  runOnnx,
+  source,
+  type Table,
+} from "../../../support/csv-tables.ts";
 import { IRIS_FEATURES } from "../../../support/models.ts";
 
 const run = promisify(execFile);
@@ -35,53 +43,6 @@ const { bin: python } = inject("python");
 const parityScript = fileURLToPath(new URL("../../../python/train_parity.py", import.meta.url));
 const predictScript = fileURLToPath(new URL("../../../python/onnx_predict.py", import.meta.url));
 const irisCsv = fileURLToPath(new URL("../../../../examples/iris.csv", import.meta.url));
-
-// --- data: a deliberately tiny CSV reader (no quoting), enough for these files ---
-
-interface Table {
-  path: string;
-  header: string[];
-  rows: string[][];
-  bytes: number;
-}
-
-function readCsv(path: string): Table {
-  const text = readFileSync(path, "utf8");
-  const [head, ...lines] = text.trimEnd().split("\n");
-  return {
-    path,
-    header: (head as string).split(","),
-    rows: lines.map((line) => line.split(",")),
-    bytes: Buffer.byteLength(text),
-  };
-}
-
-/** dataset.json's columns, as the upload's schema inference would describe these files. */
-function columnsOf(table: Table, types: Record<string, ColumnType>): ColumnSchema[] {
-  return table.header.map((name, j) => {
-    const cells = table.rows.map((row) => row[j] as string);
-    const type = types[name] ?? "number";
-    const present = cells.filter((c) => c !== "");
-    const numbers = present.map(Number);
-    return {
-      name,
-      type,
-      missing: cells.length - present.length,
-      ...(type === "categorical" || type === "boolean"
-        ? { values: [...new Set(present)].sort() }
-        : {}),
-      ...(type === "number" || type === "integer"
-        ? { min: Math.min(...numbers), max: Math.max(...numbers) }
-        : {}),
-    };
-  });
-}
-
-function source(table: Table) {
-  return async function* () {
-    yield* table.rows;
-  };
-}
 
 // --- the datasets ---
 
@@ -203,39 +164,10 @@ async function sklearn<T>(
 
 // --- running the exported model ---
 
-/** The raw cells of `rows` as the model's inputs: floats (NaN when missing) or strings. */
-function feedsOf(result: TrainResult, table: Table, rows: number[]): Record<string, ort.Tensor> {
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const feature of result.record.features) {
-    const j = table.header.indexOf(feature.name);
-    const cells = rows.map((i) => table.rows[i]?.[j] as string);
-    feeds[feature.name] =
-      feature.type === "string"
-        ? new ort.Tensor("string", cells, [rows.length, 1])
-        : new ort.Tensor(
-            "float32",
-            Float32Array.from(cells, (c) =>
-              c === "" ? Number.NaN : feature.type === "boolean" ? Number(c === "true") : Number(c),
-            ),
-            [rows.length, 1],
-          );
-  }
-  return feeds;
-}
-
 /** Whether `feeds` hold both kinds of missing cell: a NaN number and an empty category. */
 function hasMissingCells(feeds: Record<string, ort.Tensor>): boolean {
   const cells = Object.values(feeds).flatMap((t) => Array.from(t.data as ArrayLike<unknown>));
   return cells.some((c) => Number.isNaN(c)) && cells.includes("");
-}
-
-async function runOnnx(result: TrainResult, feeds: Record<string, ort.Tensor>) {
-  const session = await ort.InferenceSession.create(result.onnx);
-  try {
-    return await session.run(feeds);
-  } finally {
-    await session.release();
-  }
 }
 
 // --- the same model and feeds in Python's onnxruntime ---
