@@ -46,9 +46,14 @@ export class Evaluator {
   /** `target`: the class index, or the value. */
   add(x: Float64Array, offset: number, target: number, test: boolean): void {
     this.#predictor.predict(x, offset, this.#out);
+    this.addPredicted(this.#out, target, test);
+  }
+
+  /** A row whose prediction was made elsewhere: the value, or one probability per class. */
+  addPredicted(prediction: Float64Array, target: number, test: boolean): void {
     const metrics = test ? this.#test : this.#train;
-    if (metrics instanceof ClassificationMetrics) metrics.add(target, this.#out);
-    else metrics.add(target, this.#out[0] as number);
+    if (metrics instanceof ClassificationMetrics) metrics.add(target, prediction);
+    else metrics.add(target, prediction[0] as number);
   }
 
   finish(): Evaluation {

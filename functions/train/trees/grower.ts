@@ -81,6 +81,9 @@ interface Candidate {
   bin: number;
   missingLeft: boolean;
   gain: number;
+  /** The left child's sums, read off the histogram: no pass over its rows to add them up. */
+  leftGrad: Float64Array;
+  leftHess: number;
 }
 
 interface Open {
@@ -302,7 +305,20 @@ export function growTree(input: GrowInput, settings: GrowSettings): GrownTree {
             // Without missing values in the node, unseen ones at prediction go with the
             // larger side, as scikit-learn sends them.
             const toLeft = missingCount > 0 ? side === 1 : lc >= rc;
-            best = { feature: f, bin: b, missingLeft: toLeft, gain };
+            const leftSums = Float64Array.from(leftGrad);
+            if (side === 1) {
+              for (let k = 0; k < channels; k++) {
+                leftSums[k] = (leftSums[k] as number) + (h[m + k] as number);
+              }
+            }
+            best = {
+              feature: f,
+              bin: b,
+              missingLeft: toLeft,
+              gain,
+              leftGrad: leftSums,
+              leftHess: lh,
+            };
           }
         }
       }
@@ -328,8 +344,14 @@ export function growTree(input: GrowInput, settings: GrowSettings): GrownTree {
   }
   // Boosting builds every column's histogram (for subtraction); a forest only those it draws.
   const lazy = settings.maxFeatures !== undefined;
+  // Histograms are recycled within the tree: a split frees its parent's (the larger child
+  // takes it over) and a finished leaf its own.
+  const spare: Float64Array[] = [];
+  const release = (hist: Float64Array | undefined) => {
+    if (hist) spare.push(hist);
+  };
   const histogramOf = (open: Open): Float64Array => {
-    const hist = new Float64Array(layout.size);
+    const hist = spare.pop()?.fill(0) ?? new Float64Array(layout.size);
     for (let f = 0; f < data.width; f++) fillColumn(input, layout, hist, f, open.start, open.end);
     return hist;
   };
@@ -352,6 +374,8 @@ export function growTree(input: GrowInput, settings: GrowSettings): GrownTree {
   const scratch = new Uint32Array(n);
 
   const finishLeaf = (o: Open) => {
+    release(o.hist);
+    o.hist = undefined;
     leaves.push({
       node: o.node,
       start: o.start,
@@ -398,18 +422,7 @@ export function growTree(input: GrowInput, settings: GrowSettings): GrownTree {
     }
     rows.set(scratch.subarray(0, rEnd), l);
 
-    const sums = (start: number, end: number) => {
-      const g = new Float64Array(channels);
-      let h = 0;
-      for (let i = start; i < end; i++) {
-        const r = rows[i] as number;
-        for (let k = 0; k < channels; k++)
-          g[k] = (g[k] as number) + (input.grad[r * channels + k] as number);
-        h += input.hess ? (input.hess[r] as number) : 1;
-      }
-      return { g, h };
-    };
-    const leftSums = sums(node.start, l);
+    const leftSums = { g: split.leftGrad, h: split.leftHess };
     const leftNode = addNode();
     const rightNode = addNode();
     feature[node.node] = split.feature;

@@ -22,7 +22,7 @@ import type { Design } from "../trainers/row-store.ts";
 import type { Trained, TreeTraining } from "../trainers/trained.ts";
 import { boost } from "./boosting.ts";
 import { growForest } from "./forest.ts";
-import { predictTreesInto, type TreeEnsembleModel } from "./tree-model.ts";
+import { linkInto, predictTreesInto, scoresOfRows, type TreeEnsembleModel } from "./tree-model.ts";
 
 /** scikit-learn's "auto": early stopping on above this many training rows. */
 const AUTO_EARLY_STOPPING_ROWS = 10_000;
@@ -172,15 +172,18 @@ function evaluate(
   test: Design,
 ) {
   const evaluator = new Evaluator(treePredictor(model), classes);
+  const out = new Float64Array(Math.max(2, model.outputs));
+  const k = model.outputs;
   for (const [design, isTest] of [
     [train, false],
     [test, true],
   ] as const) {
-    const width = design.encoder.width;
+    const scores = scoresOfRows(model, design.x, design.rows, design.encoder.width);
     for (let r = 0; r < design.rows; r++) {
+      linkInto(model, scores.subarray(r * k, (r + 1) * k), out);
       const target =
         classes !== undefined ? (design.classes[r] as number) : (design.values[r] as number);
-      evaluator.add(design.x, r * width, target, isTest);
+      evaluator.addPredicted(out, target, isTest);
     }
   }
   return evaluator.finish();
