@@ -88,11 +88,15 @@ function trainRequest(
   });
 }
 
-async function startRun(model: string, action: NodeAction = "run"): Promise<string> {
+async function startRun(
+  model: string,
+  action: NodeAction = "run",
+  request: Record<string, unknown> = {},
+): Promise<string> {
   const answer = await trainRequest(
     "POST",
     "/runs",
-    JSON.stringify({ dataset: "iris", model, target: "species" }),
+    JSON.stringify({ dataset: "iris", model, target: "species", ...request }),
   );
   expect(answer.status, await answer.clone().text()).toBe(202);
   const run = (await answer.json()) as { id: string; executor?: string };
@@ -266,6 +270,32 @@ describe("training runs as Kubernetes Jobs", () => {
         version: run.modelVersion,
         label: "setosa",
       });
+    } finally {
+      await serve.close();
+    }
+  }, 180_000);
+
+  it("a gradient boosting run trains in its Job as any run does, and the tree model serves", async () => {
+    const id = await startRun("iris-trees", "run", {
+      algorithm: "gradient_boosting",
+      params: { max_iter: 20 },
+    });
+    const run = await until(() => runOf(id), ended, 120_000);
+    expect(run.status, `${run.error}\n${node.ran.map((r) => r.output).join("\n")}`).toBe(
+      "succeeded",
+    );
+    expect(run.executor).toBe("kubernetes");
+    expect(run.training?.rounds).toBe(20);
+    const serve = await startServe({}, store);
+    try {
+      const answer = await serve.post(`/models/iris-trees/predict?version=${run.modelVersion}`, {
+        sepal_length: 5.1,
+        sepal_width: 3.5,
+        petal_length: 1.4,
+        petal_width: 0.2,
+      });
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toMatchObject({ model: "iris-trees", label: "setosa" });
     } finally {
       await serve.close();
     }
