@@ -12,7 +12,7 @@ import {
   toBinary,
 } from "@bufbuild/protobuf";
 import * as ort from "onnxruntime-node";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   AttributeProto_AttributeType,
   type GraphProtoSchema,
@@ -27,22 +27,14 @@ import {
   classLabelsOf,
   rewriteToTensorOutputs,
 } from "../../../../functions/lib/onnx/tensor-outputs.ts";
+import { sessionLoader } from "../../../support/onnx-sessions.ts";
 import { pythonModels } from "../../../support/serve.ts";
 
 type Init<Schema extends DescMessage> = MessageInitShape<Schema>;
 
 const { file: modelFile, expected } = pythonModels();
 
-const sessions: ort.InferenceSession[] = [];
-afterEach(async () => {
-  await Promise.all(sessions.splice(0).map((s) => s.release()));
-});
-
-async function load(bytes: Uint8Array): Promise<ort.InferenceSession> {
-  const session = await ort.InferenceSession.create(bytes);
-  sessions.push(session);
-  return session;
-}
+const load = sessionLoader();
 
 function batch(rows: number[][]): ort.Tensor {
   const width = rows[0]?.length ?? 0;

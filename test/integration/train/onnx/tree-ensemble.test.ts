@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import * as ort from "onnxruntime-node";
-import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import { exportLinearModel, type Head } from "../../../../functions/train/onnx/linear-model.ts";
 import type { Preprocessing } from "../../../../functions/train/onnx/preprocess.ts";
 import { exportTreeEnsemble } from "../../../../functions/train/onnx/tree-ensemble.ts";
@@ -26,6 +26,7 @@ import {
   type TreeEnsembleModel,
   type TreeLink,
 } from "../../../../functions/train/trees/tree-model.ts";
+import { sessionLoader } from "../../../support/onnx-sessions.ts";
 
 const run = promisify(execFile);
 const { bin: python } = inject("python");
@@ -33,16 +34,7 @@ const parityScript = fileURLToPath(new URL("../../../python/train_parity.py", im
 const workDir = mkdtempSync(join(tmpdir(), "skiff-tree-ensemble-"));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-const sessions: ort.InferenceSession[] = [];
-afterEach(async () => {
-  await Promise.all(sessions.splice(0).map((s) => s.release()));
-});
-
-async function load(bytes: Uint8Array): Promise<ort.InferenceSession> {
-  const session = await ort.InferenceSession.create(bytes);
-  sessions.push(session);
-  return session;
-}
+const load = sessionLoader();
 
 // --- float32 neighbours ---
 
