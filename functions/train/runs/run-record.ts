@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { ALGORITHMS } from "../trainers/params.ts";
+import { treeTrainingSchema } from "../trainers/trained.ts";
 
 export const RUN_STATUSES = ["queued", "running", "succeeded", "failed"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -31,15 +32,7 @@ export const runRecordSchema = z.object({
   durationMs: z.number().optional(),
   metrics: z.record(z.string(), z.number()).optional(),
   /** A tree ensemble's rounds, loss curve and feature importances, as its model.json has them. */
-  training: z
-    .object({
-      rounds: z.number().int(),
-      lossCurve: z
-        .object({ train: z.array(z.number()), validation: z.array(z.number()).optional() })
-        .optional(),
-      featureImportances: z.record(z.string(), z.number()),
-    })
-    .optional(),
+  training: treeTrainingSchema.optional(),
   modelVersion: z.string().optional(),
   error: z.string().optional(),
 });

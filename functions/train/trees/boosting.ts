@@ -239,16 +239,15 @@ export async function boost(
   settings: BoostingSettings,
   onRound: (report: RoundReport) => Promise<void> | void,
 ): Promise<Boosted> {
-  const loss = lossOf(data);
-  const k = loss.outputs;
   const split = settings.earlyStopping
     ? holdOut(data.rows, settings.validationFraction, settings.seed)
-    : { fit: Uint32Array.from({ length: data.rows }, (_, i) => i), validation: new Uint32Array(0) };
-  const fitRows = split.fit;
-  const validationRows = split.validation;
+    : undefined;
+  const validationRows = split?.validation ?? new Uint32Array(0);
 
   // The trees see only the fitting rows: bins are fitted on them and both sides binned alike.
-  const fitX = pick(data.x, data.width, fitRows);
+  // Without a validation split they are all the rows, used as they are rather than copied.
+  const fitX = split ? pick(data.x, data.width, split.fit) : data.x;
+  const fitRows = split?.fit ?? { length: data.rows };
   const bounds: BinBounds = fitBins(fitX, fitRows.length, data.width, {
     maxBins: settings.maxBins,
     minValuesPerBin: settings.minValuesPerBin,
@@ -265,9 +264,10 @@ export async function boost(
         )
       : undefined;
   // From here on rows are numbered within their side; targets are looked up through these.
-  const fitTargets = retarget(data, fitRows);
+  const fitTargets = split ? retarget(data, split.fit) : data;
   const validationTargets = retarget(data, validationRows);
   const fitLoss = lossOf(fitTargets);
+  const k = fitLoss.outputs;
   const validationLoss = validationRows.length > 0 ? lossOf(validationTargets) : undefined;
 
   const nFit = fitRows.length;
@@ -355,7 +355,7 @@ export async function boost(
   }
 
   return {
-    model: { width: data.width, outputs: k, trees, base, link: loss.link },
+    model: { width: data.width, outputs: k, trees, base, link: fitLoss.link },
     trainLoss: trainLosses,
     validationLoss: validationLosses,
     rounds,
